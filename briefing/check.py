@@ -1,0 +1,53 @@
+"""Check: validate ``content/`` and say exactly which file and line is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ConfigErrors, ContentError, LocatedError
+from .frontmatter import key_lines, split
+from .models import Article, SiteConfig
+from .store import ContentStore
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    files: int
+    errors: tuple[LocatedError, ...]
+    warnings: tuple[LocatedError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _line_of(config: SiteConfig, article: Article, key: str) -> int:
+    try:
+        text = (config.root / article.path).read_text(encoding="utf-8")
+        return key_lines(split(text, article.path)[0]).get(key, 1)
+    except (OSError, ContentError):
+        return 1
+
+
+def check_content(config: SiteConfig, feed_errors: ConfigErrors | None = None) -> CheckReport:
+    """Every problem in ``content/``: unreadable files, bad front matter, duplicate ids."""
+    store = ContentStore(config)
+    articles, errors = store.load_all()
+    problems: list[LocatedError] = list(feed_errors.errors if feed_errors else [])
+    problems.extend(errors)
+    first_with_id: dict[str, Article] = {}
+    for article in articles:
+        if not article.link.startswith(("http://", "https://")):
+            line = _line_of(config, article, "link")
+            problems.append(ContentError(article.path, line, "'link' must be an http(s) URL"))
+        other = first_with_id.setdefault(article.id, article)
+        if other is not article:
+            line = _line_of(config, article, "id")
+            msg = f"duplicate id {article.id!r}: also in {other.path}"
+            problems.append(ContentError(article.path, line, msg))
+    for path in sorted(config.articles_dir.rglob("*")) if config.articles_dir.is_dir() else []:
+        if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
+            rel = path.relative_to(config.root).as_posix()
+            problems.append(ContentError(rel, 1, "not an article: article files end in .md"))
+    problems.sort(key=lambda e: (e.path, e.line))
+    return CheckReport(files=len(articles) + len(errors), errors=tuple(problems))

@@ -1,0 +1,237 @@
+"""The ``briefing`` command. Errors become one message and an exit code here, and only here.
+
+Exit codes: 0 ok, 1 errors found, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .config import load_site
+from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
+from .fetch import Limits
+from .models import SiteConfig
+
+log = logging.getLogger("briefing")
+
+OK, ERRORS, USAGE = 0, 1, 2
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _annotation(error: LocatedError, github: bool) -> str:
+    if github:
+        # GitHub turns this into an annotation on the file and line of the pull request.
+        message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = error.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return f"::error file={path},line={error.line}::{message}"
+    return str(error)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+    for noisy in ("httpx", "httpcore", "MARKDOWN", "watchdog"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _site(args: argparse.Namespace) -> SiteConfig:
+    return load_site(Path(args.root))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .pipeline import ingest_site
+
+    config = _site(args)
+    limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
+    report = ingest_site(config, datetime.now(UTC), limits)
+    for result in report.failed:
+        print(f"feed {result.feed!r} failed: {result.error}", file=sys.stderr)
+    for result in report.results:
+        if result.status == "skipped":
+            print(f"feed {result.feed!r} skipped: {result.error}", file=sys.stderr)
+    if args.report:
+        data = {
+            "new": report.new,
+            "seconds": round(report.seconds, 3),
+            "new_paths": list(report.new_paths),
+            "feeds": [asdict(r) for r in report.results],
+        }
+        Path(args.report).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    failed = len(report.failed)
+    print(
+        f"ingested {_plural(report.new, 'new article')} from {_plural(len(report.results), 'feed')}"
+        f" ({report.count('ok')} ok, {report.count('not-modified')} not modified,"
+        f" {report.count('skipped')} skipped, {failed} failed) in {report.seconds:.1f} s"
+    )
+    if report.results and failed == len(report.results):
+        return ERRORS
+    return ERRORS if args.strict and (failed or report.count("skipped")) else OK
+
+
+def _report_skipped(errors: Sequence[LocatedError], github: bool) -> None:
+    for error in errors:
+        print(_annotation(error, github), file=sys.stderr)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .pipeline import render_site
+
+    result = render_site(_site(args))
+    _report_skipped(result.errors, in_github_actions())
+    r = result.report
+    print(
+        f"rendered {_plural(r.pages, 'page')} into docs/ ({r.written} written, {r.removed} removed,"
+        f" {len(result.errors)} article files skipped) in {r.seconds:.1f} s"
+    )
+    return ERRORS if result.errors else OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import build
+
+    config = _site(args)
+    site_dir = Path(args.site_dir).resolve() if args.site_dir else None
+    rendered, built = build(config, site_dir)
+    _report_skipped(rendered.errors, in_github_actions())
+    shown = os.path.relpath(built.site_dir, Path.cwd())
+    r = rendered.report
+    print(
+        f"built {shown}/ ({_plural(built.pages, 'HTML page')}; {r.written} of {r.pages}"
+        f" generated pages changed) in {r.seconds + built.seconds:.1f} s"
+    )
+    return ERRORS if rendered.errors else OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .pipeline import render_site
+    from .site import serve_site
+
+    config = _site(args)
+    result = render_site(config)
+    _report_skipped(result.errors, False)
+    print(f"rendered {_plural(result.report.pages, 'page')}; serving (Ctrl+C to stop)")
+    serve_site(config, args.dev_addr)
+    return OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_content
+
+    github = args.format == "github" or (args.format == "auto" and in_github_actions())
+    root = Path(args.root)
+    feed_errors = None
+    try:
+        config = load_site(root)
+    except ConfigErrors as exc:
+        feed_errors = exc
+        config = SiteConfig(root=root.resolve(), site_name="", feeds=())
+    report = check_content(config, feed_errors)
+    for error in report.errors:
+        print(_annotation(error, github))
+    if report.ok:
+        print(f"checked {_plural(report.files, 'article file')}: no problems")
+        return OK
+    print(
+        f"checked {_plural(report.files, 'article file')}: {_plural(len(report.errors), 'error')}"
+    )
+    return ERRORS
+
+
+# -- the parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root", default=".", metavar="DIR", help="site root (where mkdocs.yml is); default: ."
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="more detail, tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
+
+    parser = argparse.ArgumentParser(
+        prog="briefing",
+        description="Turn news feeds into an analysed, searchable briefing site (MkDocs).",
+        epilog="Run from the site root, like mkdocs. Exit codes: 0 ok, 1 errors, 2 usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("ingest", cmd_ingest, "Fetch the feeds in content/feeds.yml and add new articles.")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any feed failed or was skipped")
+    p.add_argument("--report", metavar="FILE", help="write every feed's outcome as JSON")
+    p.add_argument(
+        "--timeout", type=float, default=45.0, metavar="SECONDS",
+        help="deadline for fetching one feed (default 45)",
+    )  # fmt: skip
+    command("render", cmd_render, "Write the generated Markdown pages into docs/.")
+    p = command("build", cmd_build, "Render, then build the site with MkDocs (strict) into site/.")
+    p.add_argument("--site-dir", metavar="DIR", help="where to build (default: site/)")
+    p = command("serve", cmd_serve, "Render and preview the site with live reload.")
+    p.add_argument(
+        "-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)"
+    )
+    p = command(
+        "check", cmd_check, "Validate content/: front matter, required keys, duplicate ids."
+    )
+    p.add_argument(
+        "--format", choices=("auto", "text", "github"), default="auto",
+        help="github: ::error annotations (default in GitHub Actions)",
+    )  # fmt: skip
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        return USAGE
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        return ERRORS
+    except BriefingError as exc:
+        if args.verbose:
+            log.exception("failed")
+        print(f"briefing: {exc}", file=sys.stderr)
+        return ERRORS
+    except KeyboardInterrupt:
+        print("briefing: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

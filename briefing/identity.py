@@ -1,0 +1,73 @@
+"""Stable article ids and the keys that recognise the same article arriving again."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_ID = 300
+
+
+def normalize_link(url: str) -> str:
+    """The canonical form of an article URL, so that tracking noise never makes a new article.
+
+    Lower-cases scheme and host, drops default ports, ``utm_*`` and click-id parameters,
+    the fragment, and a trailing slash on the path.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and _DEFAULT_PORTS.get(scheme) != port:
+        host = f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def article_id(guid: str, link: str, title: str, publisher: str) -> str:
+    """A stable id: the guid where it is one, else the normalized link, else a content hash.
+
+    A guid that is a URL is normalized like a link, so ``?utm_source=`` variants agree.
+    """
+    guid = " ".join(guid.split())  # no tabs or newlines: ids are also lines in the ledger
+    if len(guid) > MAX_ID:
+        guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()[:32]
+    if guid:
+        return normalize_link(guid) if _is_url(guid) else guid
+    if link.strip():
+        normalized = normalize_link(link)
+        if len(normalized) <= MAX_ID:
+            return normalized
+        return "sha256:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{title_key(title)}\n{title_key(publisher)}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def title_key(text: str) -> str:
+    """Headline text reduced to lower-case words, for matching the same headline again."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def story_key(title: str, publisher: str) -> str:
+    """The second identity of an article: headline and publisher (Google News re-issues ids)."""
+    return f"{title_key(title)}|{title_key(publisher)}"

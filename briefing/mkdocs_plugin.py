@@ -1,0 +1,75 @@
+"""The ``briefing`` MkDocs plugin: the theme's look, edit links to ``content/``, live reload.
+
+Listed in ``mkdocs.yml`` under ``plugins:``. It keeps site roots small: the stylesheet and
+template overrides ship with the package instead of being copied into every briefing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from .config import github_repo_url
+
+log = logging.getLogger("mkdocs.plugins.briefing")
+
+# Added in front of Material's templates; MkDocs copies its static files (our CSS) too.
+THEME_DIR = Path(__file__).parent / "theme"
+CSS = "assets/briefing/briefing.css"
+
+
+class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if str(THEME_DIR) not in config.theme.dirs:
+            config.theme.dirs.insert(0, str(THEME_DIR))
+        if CSS not in config.extra_css:
+            config.extra_css.append(CSS)
+        if not config.repo_url and github_repo_url():
+            config.repo_url = github_repo_url()
+        if config.repo_url and not config.edit_uri:
+            config.edit_uri = f"edit/{self._branch(config)}/docs/"
+        return config
+
+    @staticmethod
+    def _branch(config: MkDocsConfig) -> str:
+        extra: dict[str, Any] = dict(config.extra or {})
+        options = extra.get("briefing") or {}
+        return str(options.get("branch", "main"))
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        if os.environ.get("BRIEFING_RENDER_ON_BUILD") != "1":
+            return
+        from .config import load_site
+        from .pipeline import render_site
+
+        root = Path(config.config_file_path).parent
+        try:
+            render_site(load_site(root))
+        except Exception as exc:  # keep `serve` alive; the error is shown in its log
+            log.error("briefing render failed: %s", exc)
+
+    def on_page_markdown(
+        self, markdown: str, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        # Articles are edited in content/, never in the generated docs/ page; other generated
+        # pages (listings) have nothing to edit.
+        source = page.meta.get("briefing_source")
+        if isinstance(source, str) and config.repo_url:
+            repo = config.repo_url.rstrip("/")
+            page.edit_url = f"{repo}/edit/{self._branch(config)}/{source}"
+        elif "briefing_generated" in page.meta:
+            page.edit_url = None
+        return markdown
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        content = Path(config.config_file_path).parent / "content"
+        if content.is_dir():
+            server.watch(str(content))
+        return server

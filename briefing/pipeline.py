@@ -1,0 +1,46 @@
+"""One function per command, calling the stages in the order of the data flow:
+
+feeds.yml ─► ingest ─► content/ ─► render ─► docs/ ─► mkdocs build ─► site/
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .check import CheckReport, check_content
+from .errors import ContentError
+from .fetch import Limits
+from .ingest import IngestReport, ingest
+from .models import SiteConfig
+from .render import RenderReport, render
+from .site import BuildReport, build_site
+from .store import ContentStore
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    report: RenderReport
+    errors: tuple[ContentError, ...]  # files skipped because they could not be read
+
+
+def ingest_site(config: SiteConfig, now: datetime, limits: Limits | None = None) -> IngestReport:
+    """Fetch the feeds and add new articles to ``content/``."""
+    return ingest(config, now, limits)
+
+
+def render_site(config: SiteConfig) -> RenderResult:
+    """Write ``docs/`` from ``content/``. Unreadable article files are skipped and reported."""
+    articles, errors = ContentStore(config).load_all()
+    return RenderResult(render(config, articles), tuple(errors))
+
+
+def build(config: SiteConfig, site_dir: Path | None = None) -> tuple[RenderResult, BuildReport]:
+    """Render, then build the site with MkDocs in strict mode."""
+    rendered = render_site(config)
+    return rendered, build_site(config, site_dir)
+
+
+def check(config: SiteConfig) -> CheckReport:
+    return check_content(config)

@@ -1,0 +1,77 @@
+"""Shared fixtures: temporary site roots and a way to run the real CLI on them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "examples" / "demo"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
+    """Run the real ``briefing`` command in ``root`` as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env.update({"NO_MKDOCS_2_WARNING": "1", **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "briefing", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_feeds(root: Path, feeds: list[dict[str, object]]) -> None:
+    import yaml
+
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "feeds.yml").write_text(
+        yaml.safe_dump({"feeds": feeds}, sort_keys=False), encoding="utf-8"
+    )
+
+
+@pytest.fixture
+def demo_root(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled demo site root (feeds included, no articles yet)."""
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    return root
+
+
+@pytest.fixture
+def empty_root(tmp_path: Path) -> Path:
+    """A site root with the demo's mkdocs.yml and no feeds."""
+    root = tmp_path / "site-root"
+    root.mkdir()
+    shutil.copy(DEMO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(DEMO / "docs", root / "docs")
+    return root
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo, ingested and built once for the whole session (read-only for tests)."""
+    root = tmp_path_factory.mktemp("built") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    for command in (["ingest"], ["build"]):
+        result = run(root, *command)
+        assert result.code == 0, result.err
+    return root
