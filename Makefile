@@ -25,8 +25,8 @@ demo: $(STAMP)
 	@echo "Demo site built in $(DEMO)/site/ — preview it with: cd $(DEMO) && ../../$(BIN)/briefing serve  (then open http://127.0.0.1:8000/)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check briefing tests bench
-	$(BIN)/ruff format --check briefing tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
