@@ -1,4 +1,5 @@
-"""The ``briefing`` MkDocs plugin: the theme's look, edit links to ``content/``, live reload.
+"""The ``briefing`` MkDocs plugin: the theme's look, edit links to ``content/``, live reload,
+no third-party links in the theme, and a sitemap only when ``site_url`` is set.
 
 Listed in ``mkdocs.yml`` under ``plugins:``. It keeps site roots small: the stylesheet and
 template overrides ship with the package instead of being copied into every briefing.
@@ -31,6 +32,9 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        # "Made with Material for MkDocs" links to another site; a briefing links out only to
+        # its sources and to its own repository's edit pages.
+        config.extra.setdefault("generator", False)
         if not config.repo_url and github_repo_url():
             config.repo_url = github_repo_url()
         if config.repo_url and not config.edit_uri:
@@ -67,6 +71,13 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         elif "briefing_generated" in page.meta:
             page.edit_url = None
         return markdown
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        # MkDocs always writes a sitemap; without site_url its <loc>s are not absolute URLs,
+        # which makes it invalid, so a briefing has a sitemap only when site_url is set.
+        if not config.site_url:
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                (Path(config.site_dir) / name).unlink(missing_ok=True)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         content = Path(config.config_file_path).parent / "content"

@@ -1,42 +1,54 @@
-"""Render: turn ``content/`` into the generated Markdown pages under ``docs/``.
+"""Render: turn ``content/`` into the generated pages under ``docs/``.
 
 Pure where it can be: ``plan_pages`` maps articles to ``{docs path: text}``; ``write_pages``
 is the only part that touches the disk, and it rewrites only files whose text changed and
 removes generated files that no longer have an article. The same content gives
 byte-identical pages.
 
-Feed text reaches the pages only through Jinja2 with autoescaping, inside raw HTML blocks,
-so Markdown, MkDocs and the browser all see it as inert text.
+The article page is built here; the listings (home, archive, sources, publishers, tags,
+feed health) in ``listings``; the RSS feed and OPML in ``feeds_out``. Feed text reaches the
+pages only through autoescaping Jinja2 templates (see ``pagetext``).
 """
 
 from __future__ import annotations
 
 import html
-import logging
-import posixpath
-import re
 import time
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import jinja2
-import markdown
-import nh3
-import yaml
 from markupsafe import Markup
 
+from . import feeds_out, listings
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
+from .pagetext import (
+    ENV,
+    EXCERPT,
+    PageKit,
+    doc_url,
+    excerpt,
+    front_matter,
+    href,
+    repeats_headline,
+    slug,
+)
+from .state import FeedState, load_states
 
-log = logging.getLogger(__name__)
+__all__ = ["GENERATED", "RenderReport", "Renderer", "href", "plan_pages", "render"]
 
 # Everything under these docs/ paths belongs to render; hand-written pages live elsewhere.
-GENERATED = ("index.md", "articles", "feeds")
-EXCERPT = 240
+GENERATED = (
+    "index.md",
+    "health.md",
+    feeds_out.RSS_FILE,
+    feeds_out.OPML_FILE,
+    "articles",
+    "archive",
+    "feeds",
+    "publishers",
+    "tags",
+)
 
 
 @dataclass(frozen=True)
@@ -47,93 +59,12 @@ class RenderReport:
     seconds: float
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("briefing", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-ENV = _environment()
-
-
-def doc_url(doc: str) -> str:
-    """The site URL (directory style) of a docs-relative Markdown path, without leading slash."""
-    stem = doc.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
-
-
-def href(from_doc: str, to_doc: str) -> str:
-    """A relative link between two generated pages, as MkDocs would make it."""
-    rel = posixpath.relpath(doc_url(to_doc) or ".", doc_url(from_doc) or ".")
-    return "./" if rel == "." else rel + "/"
-
-
-def front_matter(meta: dict[str, Any]) -> Markup:
-    """Front matter for a generated page. Feed text is HTML-escaped first: MkDocs and the
-    theme print ``title`` into the page as it is."""
-    text = yaml.safe_dump(
-        {**meta, "briefing_generated": True}, sort_keys=False, allow_unicode=True, width=1000
-    )
-    return Markup(f"---\n{text}---\n")  # noqa: S704 - YAML of escaped values
-
-
-_TAG_STRIP = re.compile(r"\s+")
-
-
-def excerpt(analysis: str, limit: int = EXCERPT) -> str:
-    """The first lines of an analysis as plain text, for listings."""
-    if not analysis:
-        return ""
-    first = analysis.split("\n\n", 1)[0]
-    text = html.unescape(nh3.clean(markdown.markdown(first), tags=set()))
-    text = _TAG_STRIP.sub(" ", text).strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
-    return text
-
-
-class Renderer:
-    """Knows the site's settings; turns articles into pages."""
-
-    def __init__(self, config: SiteConfig) -> None:
-        self.config = config
-        self.zone = ZoneInfo(config.timezone)
-
-    # -- small helpers used by the templates -----------------------------------------------
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.zone)
-
-    def when(self, moment: datetime) -> str:
-        local = self.local(moment)
-        return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
-
-    def day(self, moment: datetime) -> str:
-        local = self.local(moment)
-        return f"{local:%A}, {local.day} {local:%B %Y}"
-
-    @staticmethod
-    def doc_of(article: Article) -> str:
-        """``articles/2026/11/slug.md`` for ``content/articles/2026/11/slug.md``."""
-        return article.path.removeprefix("content/")
-
-    def edit_url(self, article: Article) -> str:
-        if not self.config.repo_url:
-            return ""
-        return f"{self.config.repo_url}/edit/{self.config.edit_branch}/{article.path}"
-
-    # -- pages -----------------------------------------------------------------------------
+class Renderer(PageKit):
+    """Knows the site's settings; turns one article into its page."""
 
     def article_page(self, article: Article) -> str:
         doc = self.doc_of(article)
-        feed = article.feeds[0] if article.feeds else article.publisher
+        feed = self.feed_of(article)
         meta = {
             "title": html.escape(article.title),
             "briefing_source": article.path,
@@ -146,76 +77,25 @@ class Renderer:
             a=article,
             feed=feed,
             back_href=href(doc, f"feeds/{feed_slug(feed)}.md"),
-            iso=article.published.isoformat(),
+            publisher_href=href(doc, f"publishers/{slug(article.publisher)}.md"),
+            snippet="" if repeats_headline(article) else article.snippet,
+            iso=self.iso(article.published),
             when=self.when(article.published),
             # The analysis is Markdown by an editor or analyzer; it is the page's body.
             analysis=Markup(article.analysis),  # noqa: S704
+            tags=[
+                {"name": tag, "href": href(doc, f"tags/{slug(tag)}.md")}
+                for tag in dict.fromkeys(article.tags)
+            ],
             edit_url=self.edit_url(article),
         )
 
-    def listing(self, doc: str, articles: list[Article]) -> list[dict[str, Any]]:
-        """Articles grouped by local day, newest first, with links relative to ``doc``."""
-        days: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        order: list[str] = []
-        for article in articles:
-            day = self.day(article.published)
-            if day not in days:
-                order.append(day)
-            days[day].append(
-                {
-                    "a": article,
-                    "href": href(doc, self.doc_of(article)),
-                    "time": f"{self.local(article.published):%H:%M}",
-                    "iso": article.published.isoformat(),
-                    "excerpt": excerpt(article.analysis) or article.snippet[:EXCERPT],
-                }
-            )
-        return [{"day": day, "items": days[day]} for day in order]
-
-    def home_page(self, articles: list[Article]) -> str:
-        latest = articles[: self.config.home_limit]
-        return ENV.get_template("home.md.j2").render(
-            front_matter=front_matter(
-                {"title": "Latest", "hide": ["navigation", "toc"], "search": {"exclude": True}}
-            ),
-            site_name=self.config.site_name,
-            groups=self.listing("index.md", latest),
-            total=len(articles),
-            shown=len(latest),
-            feeds_href=href("index.md", "feeds/index.md"),
-        )
-
-    def feed_page(self, name: str, articles: list[Article]) -> str:
-        doc = f"feeds/{feed_slug(name)}.md"
-        feed = next((f for f in self.config.feeds if f.name == name), None)
-        return ENV.get_template("feed.md.j2").render(
-            front_matter=front_matter(
-                {"title": html.escape(name), "hide": ["toc"], "search": {"exclude": True}}
-            ),
-            name=name,
-            feed=feed,
-            groups=self.listing(doc, articles),
-            count=len(articles),
-        )
-
-    def feeds_index(self, counts: dict[str, int]) -> str:
-        names = [f.name for f in self.config.feeds]
-        names += sorted(n for n in counts if n not in names)
-        rows = [
-            {
-                "name": n,
-                "href": href("feeds/index.md", f"feeds/{feed_slug(n)}.md"),
-                "count": counts.get(n, 0),
-                "configured": any(f.name == n for f in self.config.feeds),
-            }
-            for n in names
-        ]
-        return ENV.get_template("feeds.md.j2").render(
-            front_matter=front_matter(
-                {"title": "Sources", "hide": ["toc"], "search": {"exclude": True}}
-            ),
-            rows=rows,
-        )
+    def summary(self, article: Article) -> str:
+        """One line for the RSS feed: the publisher and the start of the analysis."""
+        text = excerpt(article.analysis)
+        if not text and not repeats_headline(article):
+            text = article.snippet[:EXCERPT]
+        return f"{article.publisher}: {text}" if text else article.publisher
 
 
 def newest_first(articles: list[Article]) -> list[Article]:
@@ -223,21 +103,26 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
 
 
-def plan_pages(config: SiteConfig, articles: list[Article]) -> dict[str, str]:
-    """Every generated page: ``{path relative to docs/: text}``. Pure."""
+def plan_pages(
+    config: SiteConfig, articles: list[Article], states: dict[str, FeedState] | None = None
+) -> dict[str, str]:
+    """Every generated file: ``{path relative to docs/: text}``. Pure.
+
+    ``states`` is the feeds' health from the last ingest, for the feed-health page.
+    """
     renderer = Renderer(config)
     ordered = newest_first(articles)
-    pages: dict[str, str] = {}
-    by_feed: dict[str, list[Article]] = defaultdict(list)
-    for article in ordered:
-        pages[Renderer.doc_of(article)] = renderer.article_page(article)
-        by_feed[article.feeds[0] if article.feeds else article.publisher].append(article)
-    for feed in config.feeds:
-        by_feed.setdefault(feed.name, [])
-    for name, items in by_feed.items():
-        pages[f"feeds/{feed_slug(name)}.md"] = renderer.feed_page(name, items)
-    pages["feeds/index.md"] = renderer.feeds_index({n: len(v) for n, v in by_feed.items()})
-    pages["index.md"] = renderer.home_page(ordered)
+    pages = {Renderer.doc_of(a): renderer.article_page(a) for a in ordered}
+    pages |= listings.home(renderer, ordered)
+    pages |= listings.archive(renderer, ordered)
+    pages |= listings.feeds(renderer, ordered)
+    pages |= listings.publishers(renderer, ordered)
+    pages |= listings.tags(renderer, ordered)
+    pages |= listings.health(renderer, ordered, states or {})
+    pages[feeds_out.RSS_FILE] = feeds_out.rss(
+        config, ordered, lambda a: doc_url(Renderer.doc_of(a)), renderer.summary
+    )
+    pages[feeds_out.OPML_FILE] = feeds_out.opml(config)
     return pages
 
 
@@ -265,6 +150,6 @@ def write_pages(docs_dir: Path, pages: dict[str, str]) -> tuple[int, int]:
 
 def render(config: SiteConfig, articles: list[Article]) -> RenderReport:
     started = time.monotonic()
-    pages = plan_pages(config, articles)
+    pages = plan_pages(config, articles, load_states(config.cache_dir / "feeds.json"))
     written, removed = write_pages(config.docs_dir, pages)
     return RenderReport(len(pages), written, removed, time.monotonic() - started)

@@ -1,0 +1,160 @@
+"""Building blocks shared by every generated page: templates, links, front matter, local time.
+
+Feed text reaches the pages only through Jinja2 with autoescaping, inside raw HTML blocks,
+so Markdown, MkDocs and the browser all see it as inert text.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+import markdown
+import nh3
+import yaml
+from markupsafe import Markup
+from slugify import slugify
+
+from .models import Article, SiteConfig
+
+EXCERPT = 240
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("briefing", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+ENV = _environment()
+
+
+def doc_url(doc: str) -> str:
+    """The site URL (directory style) of a docs-relative Markdown path, without leading slash."""
+    stem = doc.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def href(from_doc: str, to_doc: str) -> str:
+    """A relative link between two generated pages, as MkDocs would make it."""
+    rel = posixpath.relpath(doc_url(to_doc) or ".", doc_url(from_doc) or ".")
+    return "./" if rel == "." else rel + "/"
+
+
+def slug(name: str) -> str:
+    """The URL slug of a publisher or tag page."""
+    return slugify(name, max_length=60, word_boundary=True) or "x"
+
+
+def front_matter(meta: dict[str, Any]) -> Markup:
+    """Front matter for a generated page. Feed text is HTML-escaped first: MkDocs and the
+    theme print ``title`` into the page as it is."""
+    text = yaml.safe_dump(
+        {**meta, "briefing_generated": True}, sort_keys=False, allow_unicode=True, width=1000
+    )
+    return Markup(f"---\n{text}---\n")  # noqa: S704 - YAML of escaped values
+
+
+def listing_meta(title: str) -> Markup:
+    """Front matter of a listing page: kept out of search so that results are articles."""
+    return front_matter({"title": html.escape(title), "hide": ["toc"], "search": {"exclude": True}})
+
+
+_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
+
+
+def excerpt(analysis: str, limit: int = EXCERPT) -> str:
+    """The first lines of an analysis as plain text, for listings."""
+    if not analysis:
+        return ""
+    first = analysis.split("\n\n", 1)[0]
+    text = html.unescape(nh3.clean(markdown.markdown(first), tags=set()))
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def repeats_headline(article: Article) -> bool:
+    """True when the snippet says nothing the headline (and publisher) does not already say,
+    as Google News descriptions do."""
+    words = _WORDS.findall(article.snippet.casefold())
+    title = _WORDS.findall(article.title.casefold())
+    publisher = _WORDS.findall(article.publisher.casefold())
+    return not words or words in (title, title + publisher)
+
+
+class PageKit:
+    """The site's settings and the small helpers every page template needs."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.zone = ZoneInfo(config.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def iso(self, moment: datetime) -> str:
+        """Machine-readable time for ``<time datetime>``, in the site's time zone."""
+        return self.local(moment).isoformat()
+
+    def when(self, moment: datetime) -> str:
+        local = self.local(moment)
+        return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+    def day(self, moment: datetime) -> str:
+        local = self.local(moment)
+        return f"{local:%A}, {local.day} {local:%B %Y}"
+
+    def month_doc(self, moment: datetime) -> str:
+        """``archive/2026/11.md``: the month page an article is listed on."""
+        return f"archive/{self.local(moment):%Y/%m}.md"
+
+    @staticmethod
+    def doc_of(article: Article) -> str:
+        """``articles/2026/11/slug.md`` for ``content/articles/2026/11/slug.md``."""
+        return article.path.removeprefix("content/")
+
+    @staticmethod
+    def feed_of(article: Article) -> str:
+        """The feed an article is filed under (its first), or its publisher for old files."""
+        return article.feeds[0] if article.feeds else article.publisher
+
+    def edit_url(self, article: Article) -> str:
+        if not self.config.repo_url:
+            return ""
+        return f"{self.config.repo_url}/edit/{self.config.edit_branch}/{article.path}"
+
+    def listing(self, doc: str, articles: list[Article]) -> list[dict[str, Any]]:
+        """Articles grouped by local day, newest first, with links relative to ``doc``."""
+        days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        order: list[str] = []
+        for article in articles:
+            day = self.day(article.published)
+            if day not in days:
+                order.append(day)
+            days[day].append(
+                {
+                    "a": article,
+                    "href": href(doc, self.doc_of(article)),
+                    "time": f"{self.local(article.published):%H:%M}",
+                    "iso": self.iso(article.published),
+                    "excerpt": excerpt(article.analysis)
+                    or ("" if repeats_headline(article) else article.snippet[:EXCERPT]),
+                }
+            )
+        return [{"day": day, "items": days[day]} for day in order]
