@@ -1,14 +1,25 @@
 """Fetch a feed's bytes: from a local file, or over HTTP with hard limits.
 
-feedparser's own downloader has no timeout and no size limit, so it is never used.
+feedparser's own downloader has no timeout and no size limit, so it is never used. Over HTTP:
+
+- a total deadline per feed that holds however the server misbehaves: a watchdog thread shuts
+  the connection's socket down when time is up, which wakes a read blocked on a server that
+  hangs or trickles (a check between chunks never runs when no chunk arrives);
+- a byte cap on the *decompressed* body; we decompress ourselves with ``zlib``'s
+  ``max_length`` so a gzip bomb never inflates more than the cap plus one byte;
+- at most 5 redirects, conditional GET with the stored validators, an honest User-Agent.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,14 +31,21 @@ MAX_REDIRECTS = 5
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+# Only encodings we decode ourselves under the byte cap (see _Decoder).
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 class FetchError(Exception):
-    """A feed could not be fetched; the message says why, for the run report."""
+    """A feed could not be fetched; the message says why, for the run report.
 
-    def __init__(self, message: str, *, status: str = "failed") -> None:
+    ``status`` is the feed's outcome ("failed", "gone", "skipped"); ``retry_after`` is the raw
+    Retry-After header of a 429/503, which ingest turns into a time to wait until.
+    """
+
+    def __init__(self, message: str, *, status: str = "failed", retry_after: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -47,12 +65,17 @@ class Limits:
 
 
 def make_client(limits: Limits) -> httpx.Client:
-    """An HTTP client with the project's timeouts, redirect limit and honest User-Agent."""
+    """An HTTP client with the project's timeouts, redirect limit and honest User-Agent.
+
+    Connections are not kept alive: the deadline watchdog must see every connection a fetch
+    opens (a pooled connection would bring a socket it never saw being connected).
+    """
     return httpx.Client(
         timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
     )
 
 
@@ -72,48 +95,137 @@ def fetch_local(feed: Feed, root: Path, limits: Limits) -> Fetched:
         raise FetchError(f"{feed.url}: {exc.strerror or exc}") from None
 
 
-def fetch_http(
-    feed: Feed,
-    client: httpx.Client,
-    limits: Limits,
-    validators: dict[str, str] | None = None,
-) -> Fetched:
-    """GET a feed, streaming with the byte cap applied to the decompressed body."""
+class _Watchdog:
+    """Shuts down every socket a fetch opened once its deadline has passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember each socket as soon as it is connected."""
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                if self.fired:
+                    _shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Decoder:
+    """Content-Encoding decoding that never produces more than ``limit`` + 1 bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            msg = f"unsupported Content-Encoding {encoding!r}"
+            raise FetchError(msg)
+        self.coding = codings[0] if codings else ""
+        self.limit = limit
+        self.total = 0
+        # 47 = gzip or zlib header, detected; raw deflate is tried if a zlib header is absent.
+        self._zlib = zlib.decompressobj(47) if self.coding else None
+        self._started = False
+
+    def feed(self, raw: bytes) -> bytes:
+        room = self.limit - self.total + 1
+        if self._zlib is None:
+            out = raw[:room]
+        else:
+            try:
+                out = self._zlib.decompress(raw, room)
+            except zlib.error:
+                if self._started or self.coding != "deflate":
+                    raise
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some send
+                out = self._zlib.decompress(raw, room)
+            self._started = True
+        if len(out) >= room:  # one byte over the cap: stop before inflating any more
+            msg = f"body larger than {self.limit} bytes (after decompression)"
+            raise FetchError(msg)
+        self.total += len(out)
+        return out
+
+
+def _request_headers(validators: dict[str, str] | None) -> dict[str, str]:
     headers = {}
     if validators:
         if validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
         if validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
+    return headers
+
+
+def fetch_http(
+    feed: Feed,
+    client: httpx.Client,
+    limits: Limits,
+    validators: dict[str, str] | None = None,
+) -> Fetched:
+    """GET a feed within ``limits.deadline`` seconds, with the byte cap on the decoded body."""
     started = time.monotonic()
-    try:
-        with client.stream("GET", feed.url, headers=headers) as response:
-            if response.status_code == 304:
-                return Fetched(b"", str(response.url), dict(response.headers), not_modified=True)
-            if response.status_code >= 400:
-                raise _status_error(response)
-            chunks: list[bytes] = []
-            total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limits.max_bytes:
-                    msg = f"body larger than {limits.max_bytes} bytes (after decompression)"
-                    raise FetchError(msg)
-                if time.monotonic() - started > limits.deadline:
-                    msg = f"took longer than the {limits.deadline:g} s deadline"
-                    raise FetchError(msg)
-                chunks.append(chunk)
-            return Fetched(b"".join(chunks), str(response.url), dict(response.headers))
-    except httpx.TooManyRedirects:
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out ({type(exc).__name__})") from None
-    except httpx.DecodingError as exc:
-        raise FetchError(f"could not decompress the body: {exc}") from None
-    except zlib.error as exc:  # pragma: no cover - httpx wraps these as DecodingError
-        raise FetchError(f"could not decompress the body: {exc}") from None
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+    timeout = httpx.Timeout(
+        min(limits.read_timeout, limits.deadline),
+        connect=min(limits.connect_timeout, limits.deadline),
+    )
+    with _Watchdog(limits.deadline) as watchdog:
+        try:
+            with client.stream(
+                "GET",
+                feed.url,
+                headers=_request_headers(validators),
+                timeout=timeout,
+                extensions={"trace": watchdog.trace},
+            ) as response:
+                if response.status_code == 304:
+                    return Fetched(b"", str(response.url), dict(response.headers), True)
+                if response.status_code >= 400:
+                    raise _status_error(response)
+                decoder = _Decoder(response.headers.get("content-encoding", ""), limits.max_bytes)
+                chunks = [decoder.feed(raw) for raw in response.iter_raw()]
+                if watchdog.fired or time.monotonic() - started > limits.deadline:
+                    raise _deadline_error(limits)
+                return Fetched(b"".join(chunks), str(response.url), dict(response.headers))
+        except httpx.TooManyRedirects:
+            raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
+        except zlib.error as exc:
+            raise FetchError(f"could not decompress the body: {exc}") from None
+        except httpx.HTTPError as exc:
+            if watchdog.fired:
+                raise _deadline_error(limits) from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise FetchError(f"timed out ({type(exc).__name__})") from None
+            raise FetchError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _deadline_error(limits: Limits) -> FetchError:
+    return FetchError(f"took longer than the {limits.deadline:g} s deadline")
 
 
 def _status_error(response: httpx.Response) -> FetchError:
@@ -122,7 +234,9 @@ def _status_error(response: httpx.Response) -> FetchError:
     if code == 410:
         return FetchError(f"HTTP 410 {reason}: the feed is gone", status="gone")
     if code in (429, 503):
-        retry = response.headers.get("Retry-After", "")
-        when = f"; retry after {retry}" if retry else ""
-        return FetchError(f"HTTP {code} {reason}{when} (skipped this run)", status="skipped")
+        retry = response.headers.get("Retry-After", "").strip()
+        when = f"; Retry-After: {retry}" if retry else ""
+        return FetchError(
+            f"HTTP {code} {reason}{when} (skipped this run)", status="skipped", retry_after=retry
+        )
     return FetchError(f"HTTP {code} {reason}")

@@ -7,16 +7,22 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc"}
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_ID = 300
+# A guid shorter than this that is not a URL/URN ("42", "post-7") is only unique inside its own
+# feed; two feeds could both send "42" for different articles, so the link identifies instead.
+MIN_OPAQUE_GUID = 16
+_URI_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:\S", re.IGNORECASE)
 
 
 def normalize_link(url: str) -> str:
     """The canonical form of an article URL, so that tracking noise never makes a new article.
 
     Lower-cases scheme and host, drops default ports, ``utm_*`` and click-id parameters,
-    the fragment, and a trailing slash on the path.
+    sorts the remaining parameters, drops the fragment and a trailing slash on the path.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -27,32 +33,51 @@ def normalize_link(url: str) -> str:
         port = None
     if port and _DEFAULT_PORTS.get(scheme) != port:
         host = f"{host}:{port}"
-    query = [
+    query = sorted(
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
-    ]
+    )
     path = parts.path.rstrip("/") or ""
     return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def link_key(url: str) -> str:
+    """The link as a dedupe key: normalized, and blind to http/https and ``www.``."""
+    normalized = normalize_link(url)
+    _, _, rest = normalized.partition("://")
+    rest = "%20".join(rest.removeprefix("www.").split())
+    if len(rest) > MAX_ID:
+        return "sha256:" + hashlib.sha256(rest.encode()).hexdigest()[:32]
+    return rest
 
 
 def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
+def stable_guid(guid: str) -> bool:
+    """A guid that can name an article across feeds: a URL or URI (``tag:``, ``urn:``), or an
+    opaque token long enough not to collide (Google News' ``CBMi…``)."""
+    return bool(_URI_SCHEME.match(guid)) or len(guid) >= MIN_OPAQUE_GUID
+
+
 def article_id(guid: str, link: str, title: str, publisher: str) -> str:
-    """A stable id: the guid where it is one, else the normalized link, else a content hash.
+    """A stable id: the guid where it is stable, else the normalized link, else a content hash.
 
     A guid that is a URL is normalized like a link, so ``?utm_source=`` variants agree.
+    Ids never contain whitespace (they are also lines in the ledger).
     """
-    guid = " ".join(guid.split())  # no tabs or newlines: ids are also lines in the ledger
-    if len(guid) > MAX_ID:
-        guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()[:32]
-    if guid:
-        return normalize_link(guid) if _is_url(guid) else guid
+    guid = " ".join(guid.split())
+    if guid and stable_guid(guid):
+        if _is_url(guid):
+            guid = normalize_link(guid)
+        if len(guid) <= MAX_ID and " " not in guid:
+            return guid
+        return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()[:32]
     if link.strip():
         normalized = normalize_link(link)
-        if len(normalized) <= MAX_ID:
+        if len(normalized) <= MAX_ID and not any(c.isspace() for c in normalized):
             return normalized
         return "sha256:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]
     digest = hashlib.sha256(f"{title_key(title)}\n{title_key(publisher)}".encode()).hexdigest()

@@ -1,27 +1,36 @@
-"""Ingest: fetch every feed, parse, normalize, recognise known articles, store new ones."""
+"""Ingest: fetch every feed, parse, normalize, recognise known articles, store new ones.
+
+Feeds are fetched concurrently (a bounded pool, each fetch under its own deadline) and stored
+one by one in the order of ``feeds.yml`` as soon as each is fetched: the files written do not
+depend on which server answered first, and a run killed half-way keeps the feeds it stored.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
 
 from .fetch import Fetched, FetchError, Limits, fetch_http, fetch_local, make_client
-from .identity import story_key
-from .models import Feed, FeedResult, SiteConfig
+from .models import Article, Feed, FeedResult, SiteConfig, utc_iso
 from .normalize import FeedContext, normalize_entry
 from .parse import NotAFeedError, parse_feed
-from .state import FeedState, load_states, save_states, updated_state
+from .state import FeedState, load_states, retry_time, save_states, updated_state, waiting_until
 from .store import ContentStore, Ledger, site_lock
 
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 8
+
+Outcome = Fetched | FetchError
+OnFetched = Callable[[Feed, Outcome, float], None]  # called from the fetching threads
+# Called in feeds.yml order from the calling thread, with the feed's consecutive failures.
+OnResult = Callable[[FeedResult, int], None]
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,8 @@ class IngestReport:
     results: tuple[FeedResult, ...]
     seconds: float
     new_paths: tuple[str, ...] = field(default=())
+    failures: dict[str, int] = field(default_factory=dict)  # feed -> consecutive failures
+    retry_after: dict[str, str] = field(default_factory=dict)  # feed -> not before (UTC)
 
     @property
     def new(self) -> int:
@@ -42,86 +53,59 @@ class IngestReport:
         return sum(1 for r in self.results if r.status == status)
 
 
-Outcome = Fetched | FetchError
-
-
-def fetch_all(
-    config: SiteConfig,
-    limits: Limits,
-    states: dict[str, FeedState],
-    client: httpx.Client | None = None,
-    on_done: Callable[[Feed, Outcome, float], None] | None = None,
-) -> dict[str, tuple[Outcome, float]]:
-    """Fetch every feed concurrently (bounded pool); a failure is a value, never raised."""
-    own_client = client is None and any(f.is_remote for f in config.feeds)
-    http = make_client(limits) if own_client else client
-
-    def one(feed: Feed) -> tuple[Outcome, float]:
-        started = time.monotonic()
-        try:
-            if feed.is_remote:
-                assert http is not None
-                state = states.get(feed.name, FeedState())
-                validators = {"etag": state.etag, "last_modified": state.last_modified}
-                outcome: Outcome = fetch_http(feed, http, limits, validators)
-            else:
-                outcome = fetch_local(feed, config.root, limits)
-        except FetchError as exc:
-            outcome = exc
-        elapsed = time.monotonic() - started
-        if on_done:
-            on_done(feed, outcome, elapsed)
-        return outcome, elapsed
-
+def fetch_one(
+    feed: Feed, config: SiteConfig, limits: Limits, state: FeedState, http: httpx.Client | None
+) -> tuple[Outcome, float]:
+    """Fetch one feed; a failure is returned as a value, never raised."""
+    started = time.monotonic()
     try:
-        with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fetch") as pool:
-            outcomes = list(pool.map(one, config.feeds))
-    finally:
-        if own_client and http is not None:
-            http.close()
-    return {feed.name: outcome for feed, outcome in zip(config.feeds, outcomes, strict=True)}
+        if feed.is_remote:
+            assert http is not None
+            validators = {"etag": state.etag, "last_modified": state.last_modified}
+            outcome: Outcome = fetch_http(feed, http, limits, validators)
+        else:
+            outcome = fetch_local(feed, config.root, limits)
+    except FetchError as exc:
+        outcome = exc
+    return outcome, time.monotonic() - started
 
 
 def store_feed(
-    feed: Feed,
-    fetched: Fetched,
-    store: ContentStore,
-    ledger: Ledger,
-    now: datetime,
-    new_paths: list[str],
-) -> FeedResult:
+    feed: Feed, fetched: Fetched, store: ContentStore, ledger: Ledger, now: datetime
+) -> tuple[FeedResult, list[Article]]:
     """Parse one feed's bytes and store its new articles; known ones only gain the feed."""
     if fetched.not_modified:
-        return FeedResult(feed.name, "not-modified")
+        return FeedResult(feed.name, "not-modified"), []
     try:
         parsed = parse_feed(fetched.data, fetched.headers)
     except NotAFeedError as exc:
-        return FeedResult(feed.name, "failed", error=str(exc))
+        return FeedResult(feed.name, "failed", error=str(exc)), []
     ctx = FeedContext(
         feed=feed,
         base_url=parsed.link if fetched.url.startswith("file:") else fetched.url,
         channel_title=parsed.title,
         channel_link=parsed.link,
     )
-    new, updated, skipped = [], 0, 0
-    for entry in parsed.entries:
-        article = normalize_entry(entry, ctx, now)
-        if article is None:
-            skipped += 1
-            continue
-        if article.id in ledger.ids:
-            # Known (or deleted by an editor): at most record that this feed carries it too.
-            if store.add_feed(f"content/{ledger.ids[article.id]}", feed.name):
-                updated += 1
-            continue
-        key = story_key(article.title, article.publisher)
-        if key in ledger.keys:
-            continue  # same headline from the same publisher under a new id (Google re-ranks)
-        stored = store.add(article)
-        new.append(stored)
-        new_paths.append(stored.path)
-        store.append_ledger([stored], ledger)
-    return FeedResult(
+    new: list[Article] = []
+    updated = skipped = 0
+    try:
+        for entry in parsed.entries:
+            article = normalize_entry(entry, ctx, now)
+            if article is None:
+                skipped += 1
+                continue
+            known = ledger.known(article)
+            if known is not None:
+                # Seen before (perhaps deleted by an editor): at most record this feed too.
+                updated += store.add_feed(f"content/{known}", feed.name)
+                continue
+            stored = store.add(article)
+            ledger.remember(stored)
+            new.append(stored)
+    finally:
+        # One durable append per feed; a run killed before it is repaired on the next load.
+        store.append_ledger(new, ledger)
+    result = FeedResult(
         feed.name,
         "ok",
         new=len(new),
@@ -130,6 +114,15 @@ def store_feed(
         skipped_entries=skipped,
         malformed=parsed.malformed,
     )
+    return result, new
+
+
+def _validators(outcome: Fetched, state: FeedState) -> dict[str, str]:
+    etag = outcome.headers.get("etag", "")
+    modified = outcome.headers.get("last-modified", "")
+    if outcome.not_modified:  # a 304 need not repeat the validators: keep the ones we sent
+        return {"etag": etag or state.etag, "last_modified": modified or state.last_modified}
+    return {"etag": etag, "last_modified": modified}
 
 
 def ingest(
@@ -137,7 +130,8 @@ def ingest(
     now: datetime,
     limits: Limits | None = None,
     client: httpx.Client | None = None,
-    on_done: Callable[[Feed, Outcome, float], None] | None = None,
+    on_fetched: OnFetched | None = None,
+    on_result: OnResult | None = None,
 ) -> IngestReport:
     """Fetch all feeds and store what is new. Per-feed failures are in the report."""
     started = time.monotonic()
@@ -147,29 +141,68 @@ def ingest(
     with site_lock(config):
         ledger = store.load_ledger()
         states = load_states(state_path)
-        outcomes = fetch_all(config, limits, states, client, on_done)
+        waiting = {
+            feed.name: moment
+            for feed in config.feeds
+            if (moment := waiting_until(states.get(feed.name, FeedState()), now))
+        }
+        own_client = client is None and any(f.is_remote for f in config.feeds)
+        http = make_client(limits) if own_client else client
+
+        def one(feed: Feed) -> tuple[Outcome, float]:
+            state = states.get(feed.name, FeedState())
+            outcome, elapsed = fetch_one(feed, config, limits, state, http)
+            if on_fetched:
+                on_fetched(feed, outcome, elapsed)
+            return outcome, elapsed
+
         results: list[FeedResult] = []
         new_paths: list[str] = []
-        for feed in config.feeds:
-            outcome, elapsed = outcomes[feed.name]
-            if isinstance(outcome, FetchError):
-                result = FeedResult(feed.name, outcome.status, error=str(outcome), seconds=elapsed)
-                validators: dict[str, str] = {}
-            else:
-                result = store_feed(feed, outcome, store, ledger, now, new_paths)
-                result = FeedResult(**{**result.__dict__, "seconds": elapsed})
-                validators = {
-                    "etag": outcome.headers.get("etag", ""),
-                    "last_modified": outcome.headers.get("last-modified", ""),
-                }
-            if result.failed:
-                log.warning("feed %r failed: %s", feed.name, result.error)
-            elif result.malformed:
-                log.warning(
-                    "feed %r is malformed (%s); kept what it had", feed.name, result.malformed
-                )
-            state = states.get(feed.name, FeedState())
-            states[feed.name] = updated_state(state, result, now, validators)
-            results.append(result)
+        pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fetch")
+        try:
+            futures: dict[str, Future[tuple[Outcome, float]]] = {
+                f.name: pool.submit(one, f) for f in config.feeds if f.name not in waiting
+            }
+            for feed in config.feeds:
+                state = states.get(feed.name, FeedState())
+                if feed.name in waiting:
+                    until = utc_iso(waiting[feed.name])
+                    msg = f"not fetched: the server asked to wait until {until} (Retry-After)"
+                    result = FeedResult(feed.name, "skipped", error=msg)
+                else:
+                    outcome, elapsed = futures[feed.name].result()
+                    retry_at = None
+                    if isinstance(outcome, FetchError):
+                        result = FeedResult(feed.name, outcome.status, error=str(outcome))
+                        retry_at = retry_time(outcome.retry_after, now)
+                        validators: dict[str, str] = {}
+                    else:
+                        result, stored = store_feed(feed, outcome, store, ledger, now)
+                        new_paths.extend(a.path for a in stored)
+                        validators = _validators(outcome, state)
+                    result = replace(result, seconds=elapsed)
+                    states[feed.name] = updated_state(state, result, now, validators, retry_at)
+                _log_result(result)
+                results.append(result)
+                if on_result:
+                    on_result(result, states.get(feed.name, state).consecutive_failures)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            if own_client and http is not None:
+                http.close()
         save_states(state_path, states)
-    return IngestReport(tuple(results), time.monotonic() - started, tuple(new_paths))
+    return IngestReport(
+        tuple(results),
+        time.monotonic() - started,
+        tuple(new_paths),
+        failures={r.feed: states.get(r.feed, FeedState()).consecutive_failures for r in results},
+        retry_after={n: s.retry_after for n, s in states.items() if s.retry_after},
+    )
+
+
+def _log_result(result: FeedResult) -> None:
+    # INFO: the CLI shows every outcome to the user itself (progress.py); -v shows these too.
+    if result.error:
+        log.info("feed %r %s: %s", result.feed, result.status, result.error)
+    elif result.malformed:
+        log.info("feed %r is malformed (%s); kept what it had", result.feed, result.malformed)

@@ -24,6 +24,7 @@ MAX_TITLE = 200
 MAX_SNIPPET = 600
 MAX_TAGS = 8
 FUTURE_SLACK = timedelta(days=1)
+MAX_UNESCAPE_ROUNDS = 6
 GOOGLE_NEWS_HOSTS = frozenset({"news.google.com"})
 
 _SPACE = re.compile(r"\s+")
@@ -45,11 +46,17 @@ def plain_text(value: str, limit: int) -> str:
     entities decoded, control characters dropped, whitespace collapsed, cut with an ellipsis."""
     if not value:
         return ""
-    # Two rounds: feeds often escape their HTML once more ("&lt;b&gt;"), and what survives
-    # decoding must not come back as markup. nh3 (Ammonia) does the parsing; we never do.
+    # Until nothing changes: feeds often escape their HTML once more ("&lt;b&gt;"), some
+    # twice, and what decoding reveals must not survive as markup. nh3 (Ammonia) does the
+    # parsing; we never do. Text still changing after that many rounds loses its angle brackets.
     text = value
-    for _ in range(2):
-        text = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+    for _ in range(MAX_UNESCAPE_ROUNDS):
+        cleaned = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+        if cleaned == text:
+            break
+        text = cleaned
+    else:
+        text = text.replace("<", " ").replace(">", " ")
     text = _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
     if len(text) > limit:
         cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]

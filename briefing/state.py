@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from .files import atomic_write
 from .models import FeedResult, utc_iso
 
 log = logging.getLogger(__name__)
+
+# A server's Retry-After is honoured up to this long; a bogus far-future value must not
+# silence a feed for good.
+MAX_RETRY_AFTER = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,38 @@ class FeedState:
     last_attempt: str = ""
     last_error: str = ""
     consecutive_failures: int = 0
+    retry_after: str = ""  # UTC time before which the server asked not to be asked again
+
+
+def retry_time(header: str, now: datetime) -> datetime | None:
+    """The time a Retry-After header (seconds or an HTTP date) points to, capped; None if
+    the header is absent or unreadable."""
+    header = header.strip()
+    if not header:
+        return None
+    if header.isdigit():
+        moment = now + timedelta(seconds=int(header[:9]))
+    else:
+        try:
+            moment = parsedate_to_datetime(header)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return min(moment, now + MAX_RETRY_AFTER) if moment > now else None
+
+
+def waiting_until(state: FeedState, now: datetime) -> datetime | None:
+    """When the feed asked us (Retry-After) not to fetch it before a time still to come."""
+    if not state.retry_after:
+        return None
+    try:
+        moment = datetime.fromisoformat(state.retry_after)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if moment > now else None
 
 
 def load_states(path: Path) -> dict[str, FeedState]:
@@ -50,9 +87,13 @@ def save_states(path: Path, states: dict[str, FeedState]) -> None:
 
 
 def updated_state(
-    state: FeedState, result: FeedResult, now: datetime, validators: dict[str, str]
+    state: FeedState,
+    result: FeedResult,
+    now: datetime,
+    validators: dict[str, str],
+    retry_at: datetime | None = None,
 ) -> FeedState:
-    """The feed's state after one run's result."""
+    """The feed's state after one run's result (a 429/503 counts as a failure)."""
     stamp = utc_iso(now)
     if result.failed or result.status == "skipped":
         return replace(
@@ -60,6 +101,7 @@ def updated_state(
             last_attempt=stamp,
             last_error=result.error,
             consecutive_failures=state.consecutive_failures + 1,
+            retry_after=utc_iso(retry_at) if retry_at else "",
         )
     return replace(
         state,
@@ -69,4 +111,5 @@ def updated_state(
         last_attempt=stamp,
         last_error="",
         consecutive_failures=0,
+        retry_after="",
     )

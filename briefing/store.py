@@ -16,21 +16,23 @@ from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
 
+import yaml
 from slugify import slugify
 
 from .errors import ContentError, LockedError
 from .files import atomic_write
 from .frontmatter import dump_article, dump_meta, load_meta, parse_article, split
-from .identity import story_key
+from .identity import link_key, story_key
 from .models import Article, SiteConfig
 
 log = logging.getLogger(__name__)
 
 LEDGER = "ledger.tsv"
 LEDGER_HEADER = (
-    "# Every article id briefing has ever ingested: id<TAB>headline key<TAB>file.\n"
+    "# Every article briefing has ever ingested: id<TAB>headline key<TAB>file<TAB>link key.\n"
     "# Append-only. Deleting an article file keeps its line here, so it never comes back.\n"
 )
+TEMP_GLOB = ".*.tmp"  # atomic_write's temporary files, left behind only by a killed run
 
 
 @contextlib.contextmanager
@@ -55,7 +57,28 @@ class Ledger:
     """In memory: what the ledger file says, plus repairs found by scanning the files."""
 
     ids: dict[str, str] = field(default_factory=dict)  # id -> file (relative to content/)
-    keys: set[str] = field(default_factory=set)  # headline|publisher keys ever seen
+    keys: dict[str, str] = field(default_factory=dict)  # headline|publisher key -> file
+    links: dict[str, str] = field(default_factory=dict)  # link key -> file
+
+    def known(self, article: Article) -> str | None:
+        """The file (relative to content/) of the article this one is, if it was ever seen:
+        same id, same link (another guid, http/https, tracking), or same headline and
+        publisher (Google News re-issues ids). The file may since have been deleted."""
+        return (
+            self.ids.get(article.id)
+            or self.links.get(link_key(article.link))
+            or self.keys.get(story_key(article.title, article.publisher))
+        )
+
+    def remember(self, article: Article) -> str:
+        """Know a stored article from now on; returns its ledger line."""
+        rel = Path(article.path).relative_to("content").as_posix()
+        key = story_key(article.title, article.publisher)
+        link = link_key(article.link)
+        self.ids.setdefault(article.id, rel)
+        self.keys.setdefault(key, rel)
+        self.links.setdefault(link, rel)
+        return f"{article.id}\t{key}\t{rel}\t{link}\n"
 
 
 class ContentStore:
@@ -99,6 +122,7 @@ class ContentStore:
 
     def load_ledger(self) -> Ledger:
         """The ledger, repaired: a torn last line is dropped, files it misses are added."""
+        self.remove_stale_temp_files()
         ledger = Ledger()
         text = ""
         if self.ledger_path.is_file():
@@ -110,10 +134,12 @@ class ContentStore:
             if not line or line.startswith("#"):
                 continue
             parts = line.split("\t")
-            if len(parts) != 3:
+            if len(parts) not in (3, 4):
                 continue
-            ledger.ids[parts[0]] = parts[2]
-            ledger.keys.add(parts[1])
+            ledger.ids.setdefault(parts[0], parts[2])
+            ledger.keys.setdefault(parts[1], parts[2])
+            if len(parts) == 4 and parts[3]:
+                ledger.links.setdefault(parts[3], parts[2])
         known_files = set(ledger.ids.values())
         missing = []
         for path in self.article_files():
@@ -131,13 +157,10 @@ class ContentStore:
         return ledger
 
     def append_ledger(self, articles: list[Article], ledger: Ledger) -> None:
-        lines = []
-        for article in articles:
-            rel = Path(article.path).relative_to("content").as_posix()
-            key = story_key(article.title, article.publisher)
-            ledger.ids[article.id] = rel
-            ledger.keys.add(key)
-            lines.append(f"{article.id}\t{key}\t{rel}\n")
+        """Record stored articles, in memory and durably (one append, one fsync)."""
+        if not articles:
+            return
+        lines = [ledger.remember(article) for article in articles]
         new_file = not self.ledger_path.exists()
         self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
         with self.ledger_path.open("a", encoding="utf-8") as handle:
@@ -178,6 +201,48 @@ class ContentStore:
         feeds = meta.get("feeds") or []
         if not isinstance(feeds, list) or feed in feeds:
             return False
-        meta["feeds"] = [*feeds, feed]
-        atomic_write(path, f"---\n{dump_meta(meta)}---\n{body}")
+        wanted = {**meta, "feeds": [*feeds, feed]}
+        new_meta = _append_feed_line(meta_text, feed, wanted) or dump_meta(wanted)
+        atomic_write(path, f"---\n{new_meta}---\n{body}")
         return True
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete temporary files a killed run left behind (call with the site lock held)."""
+        removed = 0
+        for tmp in self.content_dir.rglob(TEMP_GLOB) if self.content_dir.is_dir() else []:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed += 1
+                log.info("removed %s, left by an interrupted run", self.rel(tmp))
+        return removed
+
+
+def _append_feed_line(meta_text: str, feed: str, wanted: dict[str, object]) -> str | None:
+    """The front matter with one more item at the end of its block list ``feeds:``, every
+    other byte (an editor's comments, quoting, order) untouched; None when the list is not a
+    block list or the edit would not read back as ``wanted``."""
+    try:
+        root = yaml.compose(meta_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    items = next((v for k, v in root.value if k.value == "feeds"), None)
+    if not isinstance(items, yaml.SequenceNode) or items.flow_style or not items.value:
+        return None
+    item = yaml.safe_dump([feed], allow_unicode=True, width=1_000_000)
+    if item.count("\n") != 1:
+        return None
+    lines = meta_text.splitlines(keepends=True)
+    first = items.value[0].start_mark
+    dash = lines[first.line].rfind("-", 0, first.column)
+    last = items.value[-1].end_mark
+    after = last.line if last.column == 0 else last.line + 1  # the line after the last item
+    if dash < 0 or after > len(lines) or (lines and not lines[after - 1].endswith("\n")):
+        return None
+    lines.insert(after, " " * dash + item)
+    text = "".join(lines)
+    try:
+        return text if yaml.safe_load(text) == wanted else None
+    except yaml.YAMLError:
+        return None
