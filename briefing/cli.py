@@ -63,21 +63,42 @@ def _plural(n: int, word: str) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .pipeline import ingest_site
+    from .progress import Progress, live_wanted
 
     config = _site(args)
-    limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
-    report = ingest_site(config, datetime.now(UTC), limits)
-    for result in report.failed:
-        print(f"feed {result.feed!r} failed: {result.error}", file=sys.stderr)
-    for result in report.results:
-        if result.status == "skipped":
-            print(f"feed {result.feed!r} skipped: {result.error}", file=sys.stderr)
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    limits = Limits(
+        deadline=args.timeout,
+        read_timeout=min(20.0, args.timeout),
+        connect_timeout=min(10.0, args.timeout),
+    )
+    progress = Progress(
+        len(config.feeds), sys.stderr, live=live_wanted(sys.stderr), quiet=args.quiet
+    )
+    try:
+        now = datetime.now(UTC)
+        report = ingest_site(
+            config, now, limits, on_fetched=progress.fetched, on_result=progress.result
+        )
+    finally:
+        progress.close()
     if args.report:
         data = {
             "new": report.new,
             "seconds": round(report.seconds, 3),
+            "counts": {
+                s: report.count(s) for s in ("ok", "not-modified", "skipped", "failed", "gone")
+            },
             "new_paths": list(report.new_paths),
-            "feeds": [asdict(r) for r in report.results],
+            "feeds": [
+                {
+                    **asdict(r),
+                    "consecutive_failures": report.failures.get(r.feed, 0),
+                    "retry_after": report.retry_after.get(r.feed, ""),
+                }
+                for r in report.results
+            ],
         }
         Path(args.report).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     failed = len(report.failed)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .check import CheckReport, check_content
 from .errors import ContentError
 from .fetch import Limits
-from .ingest import IngestReport, ingest
+from .ingest import IngestReport, OnFetched, OnResult, ingest
 from .models import SiteConfig
 from .render import RenderReport, render
 from .site import BuildReport, build_site
@@ -25,9 +25,15 @@ class RenderResult:
     errors: tuple[ContentError, ...]  # files skipped because they could not be read
 
 
-def ingest_site(config: SiteConfig, now: datetime, limits: Limits | None = None) -> IngestReport:
+def ingest_site(
+    config: SiteConfig,
+    now: datetime,
+    limits: Limits | None = None,
+    on_fetched: OnFetched | None = None,
+    on_result: OnResult | None = None,
+) -> IngestReport:
     """Fetch the feeds and add new articles to ``content/``."""
-    return ingest(config, now, limits)
+    return ingest(config, now, limits, on_fetched=on_fetched, on_result=on_result)
 
 
 def render_site(config: SiteConfig) -> RenderResult:
