@@ -181,6 +181,54 @@ def cmd_check(args: argparse.Namespace) -> int:
     return ERRORS
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import BOT, PublishOptions, publish
+
+    if args.retries < 0:
+        raise UsageError("--retries must be 0 or more")
+    config = _site(args)
+    author = args.author or BOT
+    options = PublishOptions(args.push, args.remote, args.branch, args.retries, author)
+    limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
+    report = publish(config, datetime.now(UTC), options, limits)
+    # Warnings, not errors: a dead feed must not stop the deploy of everything else.
+    prefix = "::warning::" if in_github_actions() else ""
+    for result in report.ingest.failed:
+        print(f"{prefix}feed {result.feed!r} failed: {result.error}", file=sys.stderr)
+    if report.analyze.status == "failed":
+        print(f"{prefix}analyze failed: {report.analyze.detail}", file=sys.stderr)
+    committed = (
+        f"committed {_plural(len(report.changed), 'file')} as {report.commit[:12]}"
+        if report.commit
+        else "nothing to commit"
+    )
+    pushed = f", pushed (attempt {report.push_attempts})" if report.pushed else ""
+    print(
+        f"published {_plural(report.ingest.new, 'new article')} from"
+        f" {_plural(len(report.ingest.results), 'feed')} ({len(report.ingest.failed)} failed;"
+        f" analyze: {report.analyze.status}): {committed}{pushed} in {report.seconds:.1f} s"
+    )
+    return OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import PLACEHOLDER_SPEC, NewSite, default_package_spec, plan_site, write_site
+
+    directory = Path(args.directory)
+    spec = args.package_spec or default_package_spec()
+    files = plan_site(NewSite(args.title, args.topic, spec))
+    write_site(directory, files)
+    print(f"created {_plural(len(files), 'file')} in {directory}/ (installs {spec!r})")
+    if spec == PLACEHOLDER_SPEC:
+        print(
+            f"note: edit {directory / 'requirements.txt'} (or pass --package-spec) so that it"
+            " names the git URL of briefing: the name 'briefing' on PyPI is another project",
+            file=sys.stderr,
+        )
+    print(f"next: read {directory / 'README.md'} for the three steps to publish it")
+    return OK
+
+
 # -- the parser -----------------------------------------------------------------------------
 
 
@@ -227,6 +275,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("auto", "text", "github"), default="auto",
         help="github: ::error annotations (default in GitHub Actions)",
+    )  # fmt: skip
+    p = command(
+        "publish", cmd_publish,
+        "Ingest, analyze, commit content/ as a bot if it changed; with --push, push it.",
+    )  # fmt: skip
+    p.add_argument("--push", action="store_true", help="push the commit (rebasing if needed)")
+    p.add_argument("--remote", default="origin", help="remote to push to (default origin)")
+    p.add_argument("--branch", default="main", help="branch to push to (default main)")
+    p.add_argument(
+        "--retries", type=int, default=3, metavar="N",
+        help="fetch-rebase-push rounds when the branch moved meanwhile (default 3)",
+    )  # fmt: skip
+    p.add_argument(
+        "--author", metavar="'NAME <EMAIL>'",
+        help="who the commit is by (default: the github-actions bot)",
+    )  # fmt: skip
+    p.add_argument(
+        "--timeout", type=float, default=45.0, metavar="SECONDS",
+        help="deadline for fetching one feed (default 45)",
+    )  # fmt: skip
+    p = sub.add_parser(
+        "new", help="Create a new briefing repository in DIR (like mkdocs new).",
+        description="Create a new briefing repository in DIR (like mkdocs new).",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_new, verbose=False, quiet=False)
+    p.add_argument("directory", metavar="DIR", help="folder to create (must be new or empty)")
+    p.add_argument("--title", required=True, help="the site's name")
+    p.add_argument("--topic", required=True, help="what it follows: the Google News search")
+    p.add_argument(
+        "--package-spec", metavar="REQUIREMENT",
+        help="pip requirement for briefing that the workflows install (written to"
+        " requirements.txt; default: the git URL this briefing came from)",
     )  # fmt: skip
     return parser
 

@@ -1,0 +1,211 @@
+"""Publish: bring a briefing repository's content up to date, commit it and push it.
+
+ingest → analyze → commit ``content/`` as a bot (only when something changed) → push, fetching
+and rebasing a bounded number of times when the branch moved meanwhile. The publish workflow
+runs ``briefing publish --push``; the tests run the same command on local git repositories.
+
+Git is driven through its command line (the I/O edge of this module); nothing here rewrites an
+article: the commit holds exactly what ingest and analyze wrote, and a rebase that would have
+to merge by hand stops the run instead of choosing for an editor.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import BriefingError
+from .fetch import Limits
+from .ingest import IngestReport
+from .models import SiteConfig
+from .pipeline import ingest_site
+
+log = logging.getLogger(__name__)
+
+# GitHub's own identity for commits made with a workflow's token.
+BOT = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+
+
+class PublishError(BriefingError):
+    """The content could not be committed or pushed."""
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    push: bool = False
+    remote: str = "origin"
+    branch: str = "main"
+    retries: int = 3  # fetch-rebase-push rounds after the first push is rejected
+    author: str = BOT  # "Name <email>"
+
+
+@dataclass(frozen=True)
+class AnalyzeOutcome:
+    status: str  # "ok", "unavailable" or "failed"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    ingest: IngestReport
+    analyze: AnalyzeOutcome
+    changed: tuple[str, ...]  # committed paths, relative to the repository
+    commit: str  # the new commit's id, "" when nothing changed
+    pushed: bool
+    push_attempts: int
+    seconds: float
+
+
+# -- git ------------------------------------------------------------------------------------
+
+
+class Git:
+    """Runs git in one repository; a failure becomes a PublishError with git's own words."""
+
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+
+    def try_run(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log.debug("git %s -> %d\n%s%s", " ".join(args), proc.returncode, proc.stdout, proc.stderr)
+        return proc.returncode, (proc.stdout if proc.returncode == 0 else proc.stderr).strip()
+
+    def run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        code, out = self.try_run(*args, env=env)
+        if code:
+            msg = f"git {args[0]} failed: {out or f'exit {code}'}"
+            raise PublishError(msg)
+        return out
+
+
+def _identity(author: str) -> dict[str, str]:
+    name, sep, email = author.rpartition("<")
+    if not sep or not name.strip() or not email.endswith(">"):
+        msg = f"--author must look like 'Name <email>', not {author!r}"
+        raise PublishError(msg)
+    name, email = name.strip(), email[:-1].strip()
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def _rebase_onto_remote(git: Git, options: PublishOptions) -> None:
+    """Fetch the branch and replay local commits on top of it; stop cleanly on a conflict."""
+    git.run("fetch", "--quiet", options.remote, options.branch)
+    code, out = git.try_run("rebase", "--quiet", "FETCH_HEAD")
+    if code:
+        conflicts = git.try_run("diff", "--name-only", "--diff-filter=U")[1]
+        git.try_run("rebase", "--abort")
+        files = ", ".join(conflicts.split()) or out
+        msg = (
+            f"{options.remote}/{options.branch} changed the same files as this run ({files});"
+            " nothing was pushed. The next run ingests again on top of it."
+        )
+        raise PublishError(msg)
+
+
+def _push(git: Git, options: PublishOptions) -> int:
+    """Push HEAD to the branch; when rejected, rebase on what is there and try again."""
+    for attempt in range(1, options.retries + 2):
+        code, out = git.try_run("push", "--quiet", options.remote, f"HEAD:{options.branch}")
+        if code == 0:
+            return attempt
+        log.warning("push %d rejected (%s); rebasing on %s", attempt, out, options.branch)
+        if attempt > options.retries:
+            break
+        _rebase_onto_remote(git, options)
+    msg = f"push to {options.remote}/{options.branch} rejected {options.retries + 1} times: {out}"
+    raise PublishError(msg)
+
+
+# -- analyze --------------------------------------------------------------------------------
+
+
+def run_analyze(root: Path) -> AnalyzeOutcome:
+    """THE ONE PLACE publish calls the analyze stage: ``briefing analyze`` when this briefing
+    has that command (issue 6), else nothing. Its own summary line goes to the log as it is.
+    A failure is reported, never fatal: the new articles are published without drafts."""
+    command = [sys.executable, "-m", "briefing", "analyze", "--root", str(root)]
+    probe = subprocess.run([*command, "--help"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        return AnalyzeOutcome("unavailable")
+    done = subprocess.run(command, check=False)
+    if done.returncode != 0:
+        return AnalyzeOutcome("failed", f"briefing analyze exited {done.returncode}")
+    return AnalyzeOutcome("ok")
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def publish(
+    config: SiteConfig,
+    now: datetime,
+    options: PublishOptions,
+    limits: Limits | None = None,
+    analyze: Callable[[Path], AnalyzeOutcome] = run_analyze,
+) -> PublishReport:
+    """Ingest, analyze, commit ``content/`` if it changed, and (with ``push``) push it."""
+    started = time.monotonic()
+    git = Git(config.root)
+    identity = _identity(options.author)
+    top = Path(git.run("rev-parse", "--show-toplevel"))
+    content = os.path.relpath(config.content_dir.resolve(), top.resolve())
+    if git.run("status", "--porcelain", "--", content):
+        msg = f"{content}/ has uncommitted changes: commit or discard them before publishing"
+        raise PublishError(msg)
+    if options.push:
+        # Start from the newest branch, so ingest sees every editor's deletion and edit.
+        _rebase_onto_remote(git, options)
+
+    report = ingest_site(config, now, limits)
+    analyzed = analyze(config.root)
+    if analyzed.status == "failed":
+        log.warning("analyze failed (%s); publishing without new drafts", analyzed.detail)
+
+    git.run("add", "--all", "--", content)
+    changed = tuple(git.run("diff", "--cached", "--name-only", "--", content).splitlines())
+    commit = ""
+    if changed:
+        message = _message(report, changed)
+        git.run("commit", "--quiet", "-m", message, "--", content, env=identity)
+        commit = git.run("rev-parse", "HEAD")
+
+    attempts = 0
+    if options.push:
+        ahead = git.run("rev-list", "--count", "FETCH_HEAD..HEAD")
+        if ahead != "0":
+            attempts = _push(git, options)
+            commit = git.run("rev-parse", "HEAD") if commit else commit
+    seconds = time.monotonic() - started
+    return PublishReport(report, analyzed, changed, commit, attempts > 0, attempts, seconds)
+
+
+def _message(report: IngestReport, changed: tuple[str, ...]) -> str:
+    new = report.new
+    title = (
+        f"Publish: {new} new article{'' if new == 1 else 's'}"
+        if new
+        else f"Publish: update {len(changed)} content file{'' if len(changed) == 1 else 's'}"
+    )
+    listed = "\n".join(changed[:50])
+    more = f"\n… and {len(changed) - 50} more" if len(changed) > 50 else ""
+    return f"{title}\n\nMade by `briefing publish`.\n\n{listed}{more}\n"
