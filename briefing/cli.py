@@ -158,6 +158,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .pipeline import analyze_site
+
+    report = analyze_site(_site(args), args.refresh, args.analyzer, os.environ)
+    _report_skipped(report.errors, in_github_actions())
+    for note in report.notes:
+        print(note, file=sys.stderr)
+    print(
+        f"analyzed {_plural(report.articles, 'article')}: {report.stories} given a story,"
+        f" {report.drafted} drafted, {report.refreshed} drafts refreshed,"
+        f" {report.reviewed} reviewed left alone ({len(report.notes)} analyzer problems)"
+        f" in {report.seconds:.1f} s"
+    )
+    return ERRORS if report.errors else OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import check_content
 
@@ -261,6 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=45.0, metavar="SECONDS",
         help="deadline for fetching one feed (default 45)",
+    )  # fmt: skip
+    p = command("analyze", cmd_analyze, "Group articles into stories; draft missing analyses.")
+    p.add_argument(
+        "--refresh", action="store_true",
+        help="also redraft machine drafts nobody edited (e.g. after new coverage arrived)",
+    )  # fmt: skip
+    p.add_argument(
+        "--analyzer", choices=("auto", "offline", "llm"), default="auto",
+        help="auto: the LLM when BRIEFING_LLM_BASE_URL is set, else offline",
     )  # fmt: skip
     command("render", cmd_render, "Write the generated Markdown pages into docs/.")
     p = command("build", cmd_build, "Render, then build the site with MkDocs (strict) into site/.")

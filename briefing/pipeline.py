@@ -5,12 +5,14 @@ feeds.yml ─► ingest ─► content/ ─► render ─► docs/ ─► mkdocs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .analyze import AnalyzeReport, analyze, offline
 from .check import CheckReport, check_content
-from .errors import ContentError
+from .errors import ContentError, UsageError
 from .fetch import Limits
 from .ingest import IngestReport, OnFetched, OnResult, ingest
 from .models import SiteConfig
@@ -50,3 +52,23 @@ def build(config: SiteConfig, site_dir: Path | None = None) -> tuple[RenderResul
 
 def check(config: SiteConfig) -> CheckReport:
     return check_content(config)
+
+
+def analyze_site(
+    config: SiteConfig, refresh: bool, analyzer: str, env: Mapping[str, str]
+) -> AnalyzeReport:
+    """Give articles their stories and draft missing analyses (``analyzer``: auto, offline,
+    llm; auto uses the LLM when ``BRIEFING_LLM_BASE_URL`` is set)."""
+    from .llm import LlmDrafter, LlmSettings
+
+    settings = LlmSettings.from_env(env) if analyzer != "offline" else None
+    if analyzer == "llm" and settings is None:
+        msg = "--analyzer llm needs BRIEFING_LLM_BASE_URL (and BRIEFING_LLM_MODEL) to be set"
+        raise UsageError(msg)
+    if settings is None:
+        return analyze(config, refresh, offline)
+    drafter = LlmDrafter(settings, offline)
+    try:
+        return analyze(config, refresh, drafter)
+    finally:
+        drafter.client.close()
