@@ -19,7 +19,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import feeds_out, listings
+from . import feeds_out, listings, storypages
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
 from .pagetext import (
@@ -34,6 +34,7 @@ from .pagetext import (
     slug,
 )
 from .state import FeedState, load_states
+from .stories import Story
 
 __all__ = ["GENERATED", "RenderReport", "Renderer", "href", "plan_pages", "render"]
 
@@ -48,6 +49,7 @@ GENERATED = (
     "feeds",
     "publishers",
     "tags",
+    storypages.FOLDER,
 )
 
 
@@ -62,7 +64,7 @@ class RenderReport:
 class Renderer(PageKit):
     """Knows the site's settings; turns one article into its page."""
 
-    def article_page(self, article: Article) -> str:
+    def article_page(self, article: Article, story: Story | None = None) -> str:
         doc = self.doc_of(article)
         feed = self.feed_of(article)
         meta = {
@@ -88,6 +90,7 @@ class Renderer(PageKit):
                 for tag in dict.fromkeys(article.tags)
             ],
             edit_url=self.edit_url(article),
+            **storypages.article_context(self, article, story),
         )
 
     def summary(self, article: Article) -> str:
@@ -112,7 +115,9 @@ def plan_pages(
     """
     renderer = Renderer(config)
     ordered = newest_first(articles)
-    pages = {Renderer.doc_of(a): renderer.article_page(a) for a in ordered}
+    stories = storypages.index(ordered)
+    pages = {Renderer.doc_of(a): renderer.article_page(a, stories[a.id]) for a in ordered}
+    pages |= storypages.pages(renderer, stories)
     pages |= listings.home(renderer, ordered)
     pages |= listings.archive(renderer, ordered)
     pages |= listings.feeds(renderer, ordered)

@@ -1,0 +1,98 @@
+"""Story pages and the parts of an article page that come from its story.
+
+``plan_pages`` in ``render.py`` calls ``index`` once, passes ``article_context`` into every
+article page (related coverage, the analysis badge) and adds ``pages``: one page per story
+with coverage from more than one article, under ``docs/stories/``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from markupsafe import Markup
+
+from .analyze import DRAFT, REVIEWED, editorial
+from .models import Article
+from .pagetext import ENV, PageKit, front_matter, href
+from .stories import Story, group
+
+FOLDER = "stories"
+
+
+def index(articles: list[Article]) -> dict[str, Story]:
+    """``{article id: its story}`` for every article."""
+    return {a.id: story for story in group(articles) for a in story.articles}
+
+
+def story_doc(story: Story) -> str:
+    return f"{FOLDER}/{story.id}.md"
+
+
+def has_page(story: Story | None) -> bool:
+    return story is not None and len(story.articles) > 1
+
+
+def badge(article: Article) -> dict[str, str]:
+    """The analysis state as the page shows it: a draft badge, "Reviewed", or nothing."""
+    state = editorial(article).state
+    if state == DRAFT:
+        return {"kind": "draft", "label": "Draft — not yet reviewed"}
+    if state == REVIEWED and article.analysis:
+        return {"kind": "reviewed", "label": "Reviewed"}
+    return {}
+
+
+def article_context(kit: PageKit, article: Article, story: Story | None) -> dict[str, Any]:
+    """What ``_related.md.j2`` and ``_analysis_state.md.j2`` need on an article page."""
+    doc = kit.doc_of(article)
+    related = []
+    if story is not None:
+        for other in story.articles:
+            if other.id != article.id and other.publisher != article.publisher:
+                related.append(
+                    {
+                        "a": other,
+                        "href": href(doc, kit.doc_of(other)),
+                        "iso": kit.iso(other.published),
+                        "when": kit.when(other.published),
+                    }
+                )
+    return {
+        "related": related,
+        "story_href": href(doc, story_doc(story)) if story and has_page(story) else "",
+        "story_size": len(story.articles) if story else 1,
+        "badge": badge(article),
+    }
+
+
+def pages(kit: PageKit, stories: dict[str, Story]) -> dict[str, str]:
+    """One page per story with more than one article: coverage in time order, its analysis."""
+    result = {}
+    for story in {s.id: s for s in stories.values()}.values():
+        if not has_page(story):
+            continue
+        doc = story_doc(story)
+        lead = story.first
+        result[doc] = ENV.get_template("story.md.j2").render(
+            front_matter=front_matter(
+                {"title": html.escape(lead.title), "hide": ["navigation", "toc"]}
+            ),
+            story=story,
+            coverage=[
+                {
+                    "a": a,
+                    "href": href(doc, kit.doc_of(a)),
+                    "iso": kit.iso(a.published),
+                    "when": kit.when(a.published),
+                }
+                for a in story.articles
+            ],
+            lead=lead,
+            lead_href=href(doc, kit.doc_of(lead)),
+            # The analysis is Markdown by an editor or analyzer, as on the article page.
+            analysis=Markup(lead.analysis),  # noqa: S704
+            badge=badge(lead),
+            edit_url=kit.edit_url(lead),
+        )
+    return result
