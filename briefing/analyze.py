@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from hashlib import sha256
@@ -150,3 +151,32 @@ def analyze(config: SiteConfig, refresh: bool = False, drafter: Drafter = offlin
         len(articles), len(assigned), drafted, refreshed, reviewed, tuple(errors), notes,
         time.monotonic() - started,
     )  # fmt: skip
+
+
+def editorial_problems(
+    articles: list[Article], line_of: Callable[[Article, str], int]
+) -> list[ContentError]:
+    """What `briefing check` reports about stories and analysis state, with file and line."""
+    problems = []
+    members = Counter(stories.recorded_story(a) for a in articles)
+    for article in articles:
+        state = editorial(article)
+        if state.problem:
+            problems.append(ContentError(article.path, line_of(article, "analysis"), state.problem))
+        elif state.state == REVIEWED and not article.analysis:
+            msg = "'analysis: state: reviewed' but the analysis (text after the front matter) is empty"
+            problems.append(ContentError(article.path, line_of(article, "analysis"), msg))
+        story = article.extra.get("story")
+        if story is None:
+            continue
+        own = stories.story_id_for(article)
+        if not stories.is_story_id(story):
+            msg = f"'story' must be a story id like {own!r} (lower-case letters, digits, '-')"
+            problems.append(ContentError(article.path, line_of(article, "story"), msg))
+        elif members[story] == 1 and story != own:
+            msg = (
+                f"story {story!r} names no other article (a typo?); to keep this article"
+                f" in a story of its own, write story: {own}"
+            )
+            problems.append(ContentError(article.path, line_of(article, "story"), msg))
+    return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .analyze import editorial_problems
 from .errors import ConfigErrors, ContentError, LocatedError
 from .frontmatter import key_lines, split
 from .models import Article, SiteConfig
@@ -49,5 +50,6 @@ def check_content(config: SiteConfig, feed_errors: ConfigErrors | None = None) -
         if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
             rel = path.relative_to(config.root).as_posix()
             problems.append(ContentError(rel, 1, "not an article: article files end in .md"))
+    problems.extend(editorial_problems(articles, lambda a, key: _line_of(config, a, key)))
     problems.sort(key=lambda e: (e.path, e.line))
     return CheckReport(files=len(articles) + len(errors), errors=tuple(problems))
