@@ -164,7 +164,7 @@ def editorial_problems(
         if state.problem:
             problems.append(ContentError(article.path, line_of(article, "analysis"), state.problem))
         elif state.state == REVIEWED and not article.analysis:
-            msg = "'analysis: state: reviewed' but the analysis (text after the front matter) is empty"
+            msg = "'analysis: state: reviewed' but the analysis text is empty"
             problems.append(ContentError(article.path, line_of(article, "analysis"), msg))
         story = article.extra.get("story")
         if story is None:
