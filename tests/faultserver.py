@@ -193,6 +193,12 @@ def _handler_for(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                     return
                 self.wfile.write(chunk)
 
+        def fault_slow(self, arg: str) -> None:
+            """``/slow/<seconds>/<path>``: the route at ``/<path>``, after a (bounded) wait."""
+            seconds, _, rest = arg.partition("/")
+            if server.stall(float(seconds)):
+                self._serve(f"/{rest}")
+
         def fault_gzip_bomb(self, arg: str) -> None:
             self._send(200, gzip_bomb(), {"Content-Type": RSS, "Content-Encoding": "gzip"})
 
