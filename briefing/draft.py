@@ -30,7 +30,7 @@ LEAD_LIMIT = 280
 # browser could read as syntax. Backslash escapes where Markdown honours them, entities where
 # it does not; entities for & < > so no HTML tag or entity can be formed.
 _BACKSLASH = frozenset("\\`*_{}[]#")
-_ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: f"&#{ord(c)};" for c in "|~^=@"}}
+_ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: f"&#{ord(c)};" for c in "|~^=@%"}}
 _URL_OR_CODE = re.compile(r":(?=[/\w])")  # "https://", ":emoji:"; not "Opinion: the"
 
 

@@ -1,0 +1,211 @@
+"""Analysis: drafts from the briefing's own data, inert feed text, human text never touched."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import markdown
+import pytest
+from conftest import run, write_feeds
+
+from briefing.analyze import DRAFT, REVIEWED, editorial, text_hash
+from briefing.draft import Briefing, draft, markdown_text
+from briefing.frontmatter import parse_article
+from briefing.models import Article
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](https://evil.example/) and ![img](https://evil.example/x.png)",
+    "{{ config.secret }} {% include 'x' %} {: onclick='alert(1)' }",
+    "https://evil.example/bare <https://evil.example/auto>",
+    "# heading\n\n- list\n1. item\n> quote\n!!! note\n    admonition",
+    "*emph* **bold** `code` ~~strike~~ | a | b |\n|---|---|",
+    "&lt;b&gt;entity&lt;/b&gt; &amp; &#60;i&#62;",
+    ":smile: \\ backslash",
+]
+
+
+def hostile_articles() -> list[Article]:
+    moment = datetime(2030, 3, 1, tzinfo=UTC)
+    return [
+        Article(
+            id=f"h{i}",
+            title=f"Quillfeather harbour bell recast {text}",
+            publisher="- Example <b>Gazette</b>" if i % 2 else "Sample Post",
+            link=f"https://x.example/{i}",
+            published=moment + timedelta(hours=i),
+            first_seen=moment,
+            snippet=f"Quillfeather harbour bell recast. {text}",
+            tags=("bells",),
+        )
+        for i, text in enumerate(HOSTILE)
+    ]
+
+
+def render_markdown(text: str) -> str:
+    return markdown.markdown(text, extensions=["attr_list", "tables", "toc"])
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_feed_text_renders_as_the_same_plain_text(text: str) -> None:
+    out = render_markdown(f"It said: “{markdown_text(text)}”.")
+    assert re.findall(r"<(/?\w+)", out) == ["p", "/p"]
+    assert html.unescape(re.sub(r"</?p>", "", out)) == f"It said: “{' '.join(text.split())}”."
+
+
+def test_drafts_from_hostile_feeds_produce_no_markup() -> None:
+    articles = hostile_articles()
+    briefing = Briefing.of(articles)
+    for article in articles:
+        text = draft(article, briefing)
+        out = render_markdown(text)
+        assert set(re.findall(r"<(\w+)", out)) == {"p"}, out
+        assert "{{" not in text and "{%" not in text
+
+
+def test_editorial_state_follows_the_hash() -> None:
+    base = hostile_articles()[1]
+    machine = "On a day, Sample Post reported this.\n"
+    record = {"state": DRAFT, "by": "briefing-offline/1", "hash": text_hash(machine)}
+
+    def with_(body: str, analysis: object) -> Article:
+        from dataclasses import replace
+
+        extra = {} if analysis is None else {"analysis": analysis}
+        return replace(base, body=body, extra=extra)
+
+    assert editorial(with_("\n" + machine, record)).state == DRAFT
+    assert editorial(with_("\n" + machine + "A person's line.\n", record)).state == REVIEWED
+    assert editorial(with_("\nWritten by a person.\n", None)).state == REVIEWED
+    assert editorial(with_("\n" + machine, {"state": REVIEWED})).state == REVIEWED
+    assert editorial(with_("\n" + machine, "draft")).problem
+    assert editorial(with_("\n" + machine, "draft")).state == REVIEWED  # unclear: hands off
+    assert editorial(with_("", None)).state == "none"
+
+
+def articles_of(root: Path) -> dict[str, tuple[Path, Article]]:
+    found = {}
+    for path in sorted((root / "content" / "articles").rglob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        article = parse_article(path.read_text(encoding="utf-8"), rel, rel)
+        found[article.id] = (path, article)
+    return found
+
+
+@pytest.mark.slow
+def test_offline_drafts_can_be_traced_to_content(built_demo: Path) -> None:
+    articles = [a for _, a in articles_of(built_demo).values()]
+    texts = {a.title for a in articles} | {a.snippet for a in articles}
+    texts |= {t for a in articles for t in a.tags}
+    publishers = {a.publisher for a in articles}
+    by_story: dict[str, list[Article]] = {}
+    for a in articles:
+        by_story.setdefault(a.extra["story"], []).append(a)
+    for a in articles:
+        assert a.analysis, a.path
+        assert a.extra["analysis"]["state"] == DRAFT
+        plain = html.unescape(re.sub(r"\\(.)", r"\1", a.analysis))
+        for quote in re.findall(r"“([^”]+)”", plain):
+            assert any(quote in t for t in texts), (a.path, quote)
+        story_publishers = {o.publisher for o in by_story[a.extra["story"]]}
+        named = re.findall(r"(?:^|\. |, )([A-Z][\w. ]+?) (?:reported|was first|followed)", plain)
+        assert named and set(named) <= story_publishers, (a.path, named)
+        assert set(named) <= publishers
+        paragraphs = [p for p in a.analysis.split("\n\n") if p.strip()]
+        assert 2 <= len(paragraphs) <= 4
+
+
+@pytest.mark.slow
+def test_demo_pages_show_related_coverage_badges_and_story_pages(built_demo: Path) -> None:
+    site = built_demo / "site"
+    articles = [a for _, a in articles_of(built_demo).values()]
+    multi = {}
+    for a in articles:
+        multi.setdefault(a.extra["story"], []).append(a)
+    multi = {k: v for k, v in multi.items() if len(v) > 1}
+    assert len(multi) == 8
+    for story_id, members in multi.items():
+        page = (site / "stories" / story_id / "index.html").read_text(encoding="utf-8")
+        times = re.findall(r'<li class="briefing-item"><time datetime="([^"]+)"', page)
+        assert len(times) == len(members) and times == sorted(times)
+        for a in members:
+            rel = Path(a.path).relative_to("content").with_suffix("")
+            own = (site / rel / "index.html").read_text(encoding="utf-8")
+            assert "Draft — not yet reviewed" in own
+            related = own.split('aria-label="Related coverage"', 1)[1].split("</section>")[0]
+            for other in members:
+                if other.publisher != a.publisher:
+                    assert html.escape(other.title, quote=False) in related
+                    assert Path(other.path).stem in related
+
+
+@pytest.mark.slow
+def test_human_text_survives_every_command_and_untouched_drafts_refresh(demo_root: Path):
+    assert run(demo_root, "ingest").code == 0
+    assert run(demo_root, "analyze").code == 0
+    found = articles_of(demo_root)
+    ledger = next(p for p, a in found.values() if a.title.startswith("City council approves"))
+    estuary = next(p for p, a in found.values() if a.title.startswith("Council backs tidal"))
+    edited = ledger.read_text(encoding="utf-8") + "\nAn editor added this line by hand.\n"
+    ledger.write_text(edited, encoding="utf-8")
+    reviewed_path = next(p for p, a in found.values() if a.title.startswith("Divers finish"))
+    reviewed = reviewed_path.read_text(encoding="utf-8").replace("state: draft", "state: reviewed")
+    reviewed_path.write_text(reviewed, encoding="utf-8")
+    before_estuary = estuary.read_text(encoding="utf-8")
+    # One more outlet reports the council story: a new feed with a single item.
+    feed = demo_root / "feeds" / "harbour-wire.rss"
+    feed.write_text(
+        """<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Wire (fictional)</title>
+<link>https://harbour-wire.example/</link><description>fictional</description>
+<item><title>Council grants tidal array cable easement at Gull Point</title>
+<link>https://harbour-wire.example/easement</link><guid>hw-easement</guid>
+<pubDate>Thu, 19 Nov 2026 12:00:00 GMT</pubDate>
+<description>The council approved the cable easement for the tidal array.</description></item>
+</channel></rss>""",
+        encoding="utf-8",
+    )
+    import yaml
+
+    feeds = yaml.safe_load((demo_root / "content" / "feeds.yml").read_text())["feeds"]
+    feeds.append({"name": "Harbour Wire", "url": "feeds/harbour-wire.rss",
+                  "publisher": "Harbour Wire"})  # fmt: skip
+    write_feeds(demo_root, feeds)
+    for command in (["ingest"], ["analyze"], ["analyze", "--refresh"], ["build"]):
+        result = run(demo_root, *command)
+        assert result.code == 0, (command, result.err)
+        assert ledger.read_text(encoding="utf-8") == edited, command
+        assert reviewed_path.read_text(encoding="utf-8") == reviewed, command
+    after = articles_of(demo_root)
+    newcomer = next(a for _, a in after.values() if a.publisher == "Harbour Wire")
+    refreshed = parse_article(estuary.read_text(encoding="utf-8"), estuary)
+    assert newcomer.extra["story"] == refreshed.extra["story"]
+    assert estuary.read_text(encoding="utf-8") != before_estuary
+    assert "Harbour Wire" in refreshed.analysis
+    assert editorial(refreshed).state == DRAFT
+    page = demo_root / "site" / Path(ledger.relative_to(demo_root / "content")).with_suffix("")
+    html_text = (page / "index.html").read_text(encoding="utf-8")
+    assert "An editor added this line by hand." in html_text and ">Reviewed<" in html_text
+
+
+def test_check_reports_editorial_problems(demo_root: Path) -> None:
+    assert run(demo_root, "ingest").code == 0
+    files = sorted((demo_root / "content" / "articles").rglob("*.md"))
+    bad = {
+        files[0]: "analysis:\n  state: reviewed\n",
+        files[1]: "analysis: maybe\n",
+        files[2]: "story: No Such Story!\n",
+        files[3]: "story: no-such-story-123456\n",
+    }
+    for path, line in bad.items():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\ntags:", f"\n{line}tags:", 1), encoding="utf-8")
+    result = run(demo_root, "check")
+    assert result.code == 1
+    for path, message in zip(bad, ["reviewed", "'analysis' must be", "'story' must be",
+                                   "names no other article"], strict=True):  # fmt: skip
+        rel = path.relative_to(demo_root).as_posix()
+        assert re.search(rf"{re.escape(rel)}:\d+: .*{re.escape(message)}", result.out), result.out

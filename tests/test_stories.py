@@ -1,0 +1,140 @@
+"""Stories: the demo's multi-outlet stories are found, grouping is deterministic and stable."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import run
+
+from briefing.frontmatter import parse_article
+from briefing.models import Article
+from briefing.stories import assign, group, story_id_for
+
+# The demo feeds' stories told by more than one outlet, by design (examples/demo/feeds/).
+DEMO_STORIES = {
+    frozenset({"Harbor Authority approves tidal turbine pilot",
+               "Marrow Bay harbor board votes yes on tidal pilot",
+               "Marrow Bay Harbor Authority approves six-turbine tidal pilot"}),
+    frozenset({"Marrow Bay tidal turbines deliver first power to grid",
+               "First tidal power flows to grid from Marrow Bay pilot",
+               "Marrow Bay tidal array sends first power to the grid"}),
+    frozenset({"Council backs tidal array cable easement in 7-2 vote",
+               "City council approves cable landing easement for tidal array"}),
+    frozenset({"Tidal turbine delivery delayed by storm at fabrication yard",
+               "Storm delays turbine delivery for Marrow Bay tidal pilot"}),
+    frozenset({"Tidewell co-op community share offer draws strong first-day demand",
+               "Tidewell launches community share & bond offer for tidal pilot",
+               "Tidewell cooperative opens community share offer for tidal array"}),
+    frozenset({"Environmental review finds seal colony risk manageable at Marrow Bay tidal site",
+               "Seal colony review sets seasonal limits for Marrow Bay tidal array"}),
+    frozenset({"Hundreds turn out for Marrow Bay tidal array public hearing",
+               "Packed public hearing on Marrow Bay tidal array airs hopes and fears"}),
+    frozenset({"Fishermen object to Marrow Bay tidal pilot over crab grounds",
+               "Fishing association objects to Marrow Bay tidal array over crab grounds"}),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_articles(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
+    import shutil
+
+    from conftest import DEMO
+
+    root = tmp_path_factory.mktemp("stories") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    assert run(root, "ingest").code == 0
+    paths = sorted((root / "content" / "articles").rglob("*.md"))
+    return [parse_article(p.read_text(encoding="utf-8"), p) for p in paths]
+
+
+def with_stories(articles: list[Article], stories: dict[str, str]) -> list[Article]:
+    return [
+        replace(a, extra={**a.extra, "story": stories[a.id]}) if a.id in stories else a
+        for a in articles
+    ]
+
+
+def titles_of_groups(articles: list[Article]) -> set[frozenset[str]]:
+    return {frozenset(a.title for a in s.articles) for s in group(articles)}
+
+
+def test_demo_multi_outlet_stories_are_found_and_nothing_else(demo_articles: list[Article]):
+    grouped = titles_of_groups(with_stories(demo_articles, assign(demo_articles)))
+    assert {g for g in grouped if len(g) > 1} == DEMO_STORIES
+    assert sum(len(g) for g in grouped) == len(demo_articles)
+
+
+def test_grouping_does_not_depend_on_file_order(demo_articles: list[Article]):
+    expected = assign(demo_articles)
+    for seed in range(5):
+        shuffled = list(demo_articles)
+        random.Random(seed).shuffle(shuffled)
+        assert assign(shuffled) == expected
+
+
+def test_story_id_is_that_of_the_first_article(demo_articles: list[Article]):
+    assigned = assign(demo_articles)
+    for story in group(with_stories(demo_articles, assigned)):
+        assert story.id == story_id_for(story.first)
+        assert story.first.published == min(a.published for a in story.articles)
+
+
+def test_recorded_stories_are_never_moved_and_an_editor_value_wins(demo_articles):
+    assigned = assign(demo_articles)
+    first_power = next(a for a in demo_articles if a.title.startswith("First tidal power"))
+    editor = {first_power.id: "my-own-story"}
+    articles = with_stories(demo_articles, {**assigned, **editor})
+    assert assign(articles) == {}  # everyone has a story: nothing to assign, nothing moved
+    # A new article arriving later joins an existing story and leaves the others alone.
+    newcomer = Article(
+        id="new-1", title="Marrow Bay tidal turbines send first power into the grid",
+        publisher="Fictional Wire", link="https://wire.example/1",
+        published=first_power.published + timedelta(hours=5),
+        first_seen=first_power.published + timedelta(hours=5),
+    )  # fmt: skip
+    new = assign([*articles, newcomer])
+    assert list(new) == ["new-1"]
+    ledger = next(a for a in demo_articles if a.title.startswith("Marrow Bay tidal array sends"))
+    assert new["new-1"] == assigned[ledger.id]
+
+
+def article(n: int, title: str, publisher: str, hours: float) -> Article:
+    moment = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
+    return Article(
+        id=f"a{n}", title=title, publisher=publisher, link=f"https://x.example/{n}",
+        published=moment, first_seen=moment,
+    )  # fmt: skip
+
+
+def test_window_and_publisher_rules() -> None:
+    articles = [
+        article(1, "Quillfeather Mill wins heritage grant for waterwheel", "Example Gazette", 0),
+        article(2, "Quillfeather Mill heritage grant for waterwheel approved", "Sample Post", 10),
+        article(3, "Quillfeather Mill wins heritage grant for waterwheel", "Sample Post", 200),
+        article(4, "Quillfeather Mill heritage grant waterwheel", "Example Gazette", 12),
+        article(5, "Ferry timetable changes for winter", "Example Gazette", 1),
+    ]
+    stories = assign(articles)
+    assert stories["a1"] == stories["a2"] == stories["a4"]  # a4 joins through a2
+    assert stories["a3"] != stories["a1"]  # same words, but 200 hours later
+    assert stories["a5"] not in {stories["a1"], stories["a3"]}
+
+
+def test_two_articles_alone_still_group() -> None:
+    a = article(1, "Orchard co-op opens cider press to members", "Example Gazette", 0)
+    b = article(2, "Cider press opens at orchard co-op", "Sample Post", 3)
+    stories = assign([a, b])
+    assert stories["a1"] == stories["a2"]
+
+
+def test_demo_story_ids_are_recorded_by_analyze(demo_root: Path) -> None:
+    assert run(demo_root, "ingest").code == 0
+    assert run(demo_root, "analyze").code == 0
+    files = sorted((demo_root / "content" / "articles").rglob("*.md"))
+    articles = [parse_article(p.read_text(encoding="utf-8"), p) for p in files]
+    assert all(isinstance(a.extra.get("story"), str) for a in articles)
+    assert {g for g in titles_of_groups(articles) if len(g) > 1} == DEMO_STORIES
