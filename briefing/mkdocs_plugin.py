@@ -1,5 +1,5 @@
 """The ``briefing`` MkDocs plugin: the theme's look, edit links to ``content/``, live reload,
-no third-party links in the theme, and a sitemap only when ``site_url`` is set.
+no third-party links in the theme, instant navigation only when ``site_url`` is set.
 
 Listed in ``mkdocs.yml`` under ``plugins:``. It keeps site roots small: the stylesheet and
 template overrides ship with the package instead of being copied into every briefing.
@@ -35,6 +35,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # "Made with Material for MkDocs" links to another site; a briefing links out only to
         # its sources and to its own repository's edit pages.
         config.extra.setdefault("generator", False)
+        if not config.site_url and "navigation.instant" in config.theme.get("features", []):
+            # Material's instant navigation needs site_url: it maps the site's pages from the
+            # sitemap, whose <loc>s are absolute only then. Without it pages load normally.
+            # (MkDocs writes sitemap.xml either way, and Material's script reads it on every
+            # page, so it is kept; it is only useful to search engines with site_url.)
+            config.theme["features"] = [
+                f for f in config.theme["features"] if not f.startswith("navigation.instant")
+            ]
         if not config.repo_url and github_repo_url():
             config.repo_url = github_repo_url()
         if config.repo_url and not config.edit_uri:
@@ -70,14 +78,21 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             page.edit_url = f"{repo}/edit/{self._branch(config)}/{source}"
         elif "briefing_generated" in page.meta:
             page.edit_url = None
+        if "briefing_generated" in page.meta:
+            # Generated pages are searched through briefing's chunked index (search.py);
+            # Material's own index, downloaded whole, keeps only the hand-written pages.
+            page.meta["search"] = {"exclude": True}
         return markdown
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        # MkDocs always writes a sitemap; without site_url its <loc>s are not absolute URLs,
-        # which makes it invalid, so a briefing has a sitemap only when site_url is set.
-        if not config.site_url:
-            for name in ("sitemap.xml", "sitemap.xml.gz"):
-                (Path(config.site_dir) / name).unlink(missing_ok=True)
+        from .config import load_site
+        from .search import write_index
+        from .store import ContentStore
+
+        site = load_site(Path(config.config_file_path).parent)
+        articles, _ = ContentStore(site).load_all()  # unreadable files: reported by render
+        report = write_index(Path(config.site_dir), articles)
+        log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         content = Path(config.config_file_path).parent / "content"

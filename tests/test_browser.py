@@ -1,0 +1,280 @@
+"""The built site in a real browser: Debian's Chromium driven by Playwright.
+
+The site is served by a loopback HTTP server the test starts; every request the page makes is
+recorded, so a request to anywhere but 127.0.0.1 fails the test. Chromium is never downloaded
+by Playwright: it comes from the system (``scripts/ensure-chromium.sh``). Without it the tests
+skip, except under ``CI=true``, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import DEMO, FIXTURES, REPO, run, write_feeds
+
+from briefing.frontmatter import parse_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = REPO / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO_URL = "https://github.com/example-org/marrow-bay-briefing"
+# A word that occurs in exactly one article: the analysis the test writes into it.
+UNIQUE = "quillwort"
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("BRIEFING_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        message = "Chromium not found: run `make browser-deps` (Debian's chromium package)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " — browser tests must run in CI")
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=path, args=ARGS, headless=True
+        )
+        yield context
+        context.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve(site: Path) -> Iterator[str]:
+    """Serve ``site`` on 127.0.0.1 (a free port) until the generator is closed."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def build(root: Path) -> None:
+    for command in (["ingest"], ["build"]):
+        result = run(root, *command)
+        assert result.code == 0, result.err
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The demo with a repository URL and one article's analysis holding the UNIQUE word."""
+    root = tmp_path_factory.mktemp("browser") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    config = root / "mkdocs.yml"
+    config.write_text(f"repo_url: {REPO_URL}\n" + config.read_text(encoding="utf-8"))
+    assert run(root, "ingest").code == 0
+    target = sorted((root / "content" / "articles").rglob("*.md"))[3]
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(f"The {UNIQUE} beds along the cable route decide the schedule.\n\n")
+        handle.write("A second paragraph of *analysis*.\n")
+    build(root)
+    yield from ((root, url) for url in serve(root / "site"))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A site built from a feed whose every text tries to escape into the page."""
+    root = tmp_path_factory.mktemp("browser") / "hostile"
+    root.mkdir()
+    shutil.copy(DEMO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(DEMO / "docs", root / "docs")
+    feed = str(FIXTURES / "feeds" / "hostile.rss")
+    tags = ["<i>x</i>", "{{ t }}", '"><script>alert(9)</script>']
+    write_feeds(root, [{"name": "Hostile <b>Gazette</b> {{ x }}", "url": feed, "tags": tags}])
+    build(root)
+    yield from ((root, url) for url in serve(root / "site"))
+
+
+@dataclass
+class Watch:
+    """Everything a page did that a reader did not ask for."""
+
+    base: str
+    outside: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def open_page(browser: Any, base: str, width: int = 1280) -> tuple[Any, Watch]:
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    watch = Watch(base)
+
+    def on_request(request: Any) -> None:
+        if urlsplit(request.url).hostname not in ("127.0.0.1", None):
+            watch.outside.append(request.url)
+
+    def on_dialog(dialog: Any) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("request", on_request)
+    page.on("dialog", on_dialog)
+    page.on("console", lambda m: m.type == "error" and watch.errors.append(m.text))
+    page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and watch.errors.append(f"{r.status} {r.url}"))
+    return page, watch
+
+
+def assert_clean(watch: Watch) -> None:
+    assert watch.outside == [], "requests outside the site"
+    assert watch.dialogs == [], "a dialog opened"
+    assert watch.errors == [], "console errors"
+
+
+# Anything in the page's content that could run or load: scripts, frames, images, handlers,
+# javascript: URLs. Feed text must produce none of them.
+ACTIVE_CONTENT = """() => [...document.querySelectorAll('article *')].filter(e =>
+    ['SCRIPT', 'IFRAME', 'IMG', 'SVG', 'STYLE', 'OBJECT', 'EMBED'].includes(e.tagName.toUpperCase())
+    || [...e.attributes].some(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))
+).map(e => e.outerHTML)"""
+
+
+def article_of(root: Path, url: str) -> Any:
+    rel = f"content/{urlsplit(url).path.strip('/')}.md"
+    return parse_article((root / rel).read_text(encoding="utf-8"), rel, rel)
+
+
+def test_home_to_article_shows_every_element(browser: Any, demo: tuple[Path, str]) -> None:
+    root, base = demo
+    page, watch = open_page(browser, base)
+    page.goto(base)
+    first = page.locator("a.briefing-item-title").first
+    headline = first.inner_text()
+    first.click()
+    page.wait_for_url("**/articles/**")
+    article = article_of(root, page.url)
+    assert page.locator("h1.briefing-headline").inner_text() == headline == article.title
+    back = page.locator("nav.briefing-back a")
+    assert back.inner_text() == f"← {article.feeds[0]}"
+    meta = page.locator("p.briefing-meta")
+    assert article.publisher in meta.inner_text()
+    assert (
+        meta.locator("time")
+        .get_attribute("datetime")
+        .startswith(  # type: ignore[union-attr]
+            article.published.strftime("%Y-%m-%dT%H:%M")
+        )
+    )
+    original = page.locator("p.briefing-original a")
+    assert original.inner_text() == "Read original article →"
+    assert original.get_attribute("href") == article.link
+    assert original.get_attribute("rel") == "noopener nofollow"
+    assert page.locator("span.briefing-domain").inner_text() == article.domain
+    assert page.locator("section.briefing-related").count() == 1
+    tags = page.locator("p.briefing-tags a")
+    assert tags.all_inner_texts() == list(article.tags)
+    edit = page.locator("a.briefing-edit")
+    assert edit.get_attribute("href") == f"{REPO_URL}/edit/main/{article.path}"
+    order = page.evaluate(
+        """() => ['.briefing-back', '.briefing-headline', '.briefing-meta', '#analysis',
+        '.briefing-original', '.briefing-related', '.briefing-footer']
+        .map(s => document.querySelector(s).getBoundingClientRect().top)"""
+    )
+    assert order == sorted(order), "the elements are not in the DESIGN order"
+    back.click()
+    page.wait_for_url("**/feeds/**")
+    assert article.feeds[0] in page.locator("h1").first.inner_text()
+    assert_clean(watch)
+    page.close()
+
+
+def test_search_finds_a_word_of_one_analysis(browser: Any, demo: tuple[Path, str]) -> None:
+    root, base = demo
+    page, watch = open_page(browser, base)
+    page.goto(base)
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(UNIQUE)
+    results = page.locator(".md-search-result__item > a")
+    results.first.wait_for(timeout=15000)
+    pages = {urlsplit(a.get_attribute("href")).path for a in results.all()}
+    assert len(pages) == 1, pages  # the article (its title and its analysis section)
+    results.first.click()
+    page.wait_for_url("**/articles/**")
+    assert UNIQUE in page.locator("article").inner_text()
+    article = article_of(root, page.url)
+    assert UNIQUE in article.analysis
+    assert_clean(watch)
+    page.close()
+
+
+def test_a_hostile_feed_stays_inert(browser: Any, hostile: tuple[Path, str]) -> None:
+    root, base = hostile
+    page, watch = open_page(browser, base)
+    pages = [base, base + "feeds/", base + "tags/", base + "publishers/", base + "archive/"]
+    pages += [
+        base + p.relative_to(root / "site").parent.as_posix() + "/"
+        for p in sorted((root / "site" / "articles").rglob("index.html"))
+        + sorted((root / "site" / "tags").rglob("index.html"))
+    ]
+    assert len(pages) > 8
+    for url in pages:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        assert page.evaluate(ACTIVE_CONTENT) == [], url
+    page.goto(base)
+    text = page.locator("article").inner_text()
+    assert "{{ config.site_name }}" in text  # template code shows as text, unevaluated
+    page.goto(base + "tags/")
+    assert '"><script>alert(9)</script>' in page.locator("article").inner_text()
+    assert_clean(watch)
+    page.close()
+
+
+def test_screenshots_at_phone_width(browser: Any, demo: tuple[Path, str]) -> None:
+    """375 px wide screenshots of the home and an article page, kept in test-artifacts/."""
+    root, base = demo
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, watch = open_page(browser, base, width=375)
+    page.goto(base)
+    page.screenshot(path=str(ARTIFACTS / "home-375.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "the home page scrolls sideways on a phone"
+    with_analysis = next(
+        p for p in sorted((root / "content" / "articles").rglob("*.md")) if UNIQUE in p.read_text()
+    )
+    rel = with_analysis.relative_to(root / "content").with_suffix("").as_posix()
+    page.goto(f"{base}{rel}/")
+    page.screenshot(path=str(ARTIFACTS / "article-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "article-1280.png"), full_page=True)
+    assert_clean(watch)
+    page.close()
