@@ -202,11 +202,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     if args.retries < 0:
         raise UsageError("--retries must be 0 or more")
-    config = _site(args)
     author = args.author or BOT
     options = PublishOptions(args.push, args.remote, args.branch, args.retries, author)
     limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
-    report = publish(config, datetime.now(UTC), options, limits)
+    report = publish(Path(args.root), datetime.now(UTC), options, limits)
     # Warnings, not errors: a dead feed must not stop the deploy of everything else.
     prefix = "::warning::" if in_github_actions() else ""
     for result in report.ingest.failed:

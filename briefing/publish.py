@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .config import load_site
 from .errors import BriefingError
 from .fetch import Limits
 from .ingest import IngestReport
-from .models import SiteConfig
 from .pipeline import ingest_site
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def run_analyze(root: Path) -> AnalyzeOutcome:
 
 
 def publish(
-    config: SiteConfig,
+    root: Path,
     now: datetime,
     options: PublishOptions,
     limits: Limits | None = None,
@@ -165,10 +165,10 @@ def publish(
 ) -> PublishReport:
     """Ingest, analyze, commit ``content/`` if it changed, and (with ``push``) push it."""
     started = time.monotonic()
-    git = Git(config.root)
-    identity = _identity(options.author)
+    # The bot is the committer of everything this run writes, rebased commits included.
+    git = Git(root, env=_identity(options.author))
     top = Path(git.run("rev-parse", "--show-toplevel"))
-    content = os.path.relpath(config.content_dir.resolve(), top.resolve())
+    content = os.path.relpath((root / "content").resolve(), top.resolve())
     if git.run("status", "--porcelain", "--", content):
         msg = f"{content}/ has uncommitted changes: commit or discard them before publishing"
         raise PublishError(msg)
@@ -176,6 +176,7 @@ def publish(
         # Start from the newest branch, so ingest sees every editor's deletion and edit.
         _rebase_onto_remote(git, options)
 
+    config = load_site(root)  # after the sync: an editor may have changed the feeds
     report = ingest_site(config, now, limits)
     analyzed = analyze(config.root)
     if analyzed.status == "failed":
@@ -186,7 +187,7 @@ def publish(
     commit = ""
     if changed:
         message = _message(report, changed)
-        git.run("commit", "--quiet", "-m", message, "--", content, env=identity)
+        git.run("commit", "--quiet", "-m", message, "--", content)
         commit = git.run("rev-parse", "HEAD")
 
     attempts = 0

@@ -1,0 +1,198 @@
+"""`briefing publish` in real git repositories: a bare "origin", the bot's clone, an editor's.
+
+Everything is local (feeds are files in the repository, origin is a folder); git and the
+briefing CLI are the real ones. The race (main moving between this run's fetch and its push)
+is made deterministic with a pre-push hook in the bot's clone that pushes an editor's commit
+to origin the first time it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DEMO, run
+
+pytestmark = pytest.mark.slow
+
+EDITOR = {
+    "GIT_AUTHOR_NAME": "Ines Editor",
+    "GIT_AUTHOR_EMAIL": "ines@newsroom.example",
+    "GIT_COMMITTER_NAME": "Ines Editor",
+    "GIT_COMMITTER_EMAIL": "ines@newsroom.example",
+}
+ANALYSIS = (
+    "\nThe approval is the first of three permits — “a start”, not a finish.  \n\nŁódź note.\n"
+)
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, **EDITOR, "GIT_CONFIG_NOSYSTEM": "1"}
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
+    return proc.stdout.strip()
+
+
+@dataclass
+class Repos:
+    origin: Path
+    bot: Path
+    editor: Path
+
+    def origin_head(self) -> str:
+        return git(self.origin, "rev-parse", "main")
+
+    def publish(self, *extra: str) -> tuple[int, str, str]:
+        result = run(self.bot, "publish", "--push", *extra)
+        return result.code, result.out, result.err
+
+
+FEEDS = yaml.safe_load((DEMO / "content" / "feeds.yml").read_text(encoding="utf-8"))["feeds"]
+
+
+def write_feeds(root: Path, feeds: list[dict[str, object]]) -> None:
+    text = yaml.safe_dump({"feeds": feeds}, sort_keys=False, allow_unicode=True)
+    (root / "content" / "feeds.yml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def repos(tmp_path: Path) -> Repos:
+    """origin (bare) holding the demo site with two of its three feeds; two clones of it."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    seed = tmp_path / "seed"
+    shutil.copytree(DEMO, seed, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    write_feeds(seed, FEEDS[:2])
+    (seed / ".gitignore").write_text("/site/\n/.cache/\n/docs/*\n!/docs/about.md\n", "utf-8")
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(seed))
+    git(seed, "add", "--all")
+    git(seed, "commit", "--quiet", "-m", "A briefing")
+    git(seed, "push", "--quiet", str(origin), "main")
+    for name in ("bot", "editor"):
+        git(tmp_path, "clone", "--quiet", str(origin), name)
+    return Repos(origin, tmp_path / "bot", tmp_path / "editor")
+
+
+def articles(root: Path) -> list[Path]:
+    return sorted((root / "content" / "articles").rglob("*.md"))
+
+
+def body(path: Path) -> bytes:
+    return path.read_bytes().split(b"\n---\n", 1)[1]
+
+
+def test_first_run_commits_new_articles_and_a_second_run_commits_nothing(repos: Repos) -> None:
+    before = repos.origin_head()
+    code, out, err = repos.publish()
+    assert code == 0, err
+    new = articles(repos.bot)
+    assert len(new) >= 10
+    assert f"published {len(new)} new articles from 2 feeds" in out
+    assert "pushed (attempt 1)" in out
+    head = repos.origin_head()
+    assert git(repos.origin, "rev-parse", "main~1") == before
+    assert git(repos.origin, "log", "-1", "--format=%an <%ae>|%s", "main") == (
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+        f"|Publish: {len(new)} new articles"
+    )
+    pushed = git(repos.origin, "ls-tree", "-r", "--name-only", "main", "content/articles")
+    assert pushed.splitlines() == [p.relative_to(repos.bot).as_posix() for p in new]
+    assert git(repos.bot, "status", "--porcelain") == ""
+
+    code, out, err = repos.publish()
+    assert code == 0, err
+    assert "published 0 new articles" in out and "nothing to commit" in out
+    assert repos.origin_head() == head
+    assert git(repos.bot, "rev-parse", "HEAD") == head
+
+
+def test_a_run_after_an_editors_commit_keeps_the_editors_change(repos: Repos) -> None:
+    assert repos.publish()[0] == 0
+    # The editor writes an analysis and follows the third feed; the bot's clone is now behind.
+    git(repos.editor, "pull", "--quiet", "origin", "main")
+    edited = articles(repos.editor)[0]
+    edited.write_bytes(edited.read_bytes().rstrip(b"\n") + b"\n" + ANALYSIS.encode())
+    write_feeds(repos.editor, FEEDS)
+    git(repos.editor, "commit", "--quiet", "-am", "Analysis of the permit; follow Google News")
+    git(repos.editor, "push", "--quiet", "origin", "main")
+    editors_file, editors_commit = edited.read_bytes(), repos.origin_head()
+
+    code, out, err = repos.publish()
+
+    assert code == 0, err
+    assert "from 3 feeds" in out and "pushed (attempt 1)" in out
+    assert git(repos.origin, "rev-parse", "main~1") == editors_commit
+    mine = repos.bot / edited.relative_to(repos.editor)
+    shown = git(repos.origin, "show", f"main:{edited.relative_to(repos.editor).as_posix()}")
+    assert body(mine) == body(edited) and shown.encode() == mine.read_bytes().rstrip(b"\n")
+    if "Google News" not in mine.read_text(encoding="utf-8"):  # ingest did not touch it
+        assert mine.read_bytes() == editors_file
+
+
+def install_race(repos: Repos, marker: Path) -> None:
+    """Make the bot's next push find that the editor pushed first (once)."""
+    hook = repos.bot / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "# An editor pushes after this run fetched and before it pushes (the first time).\n"
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f'if [ ! -e "{marker}" ]; then\n'
+        f'  touch "{marker}"\n'
+        f'  git -C "{repos.editor}" push --quiet origin HEAD:main || exit 1\n'
+        "fi\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+
+
+def prepare_race(repos: Repos, tmp_path: Path) -> tuple[Path, str]:
+    """Origin follows a third feed (the bot will ingest it); the editor has an unpushed edit."""
+    assert repos.publish()[0] == 0
+    git(repos.editor, "pull", "--quiet", "origin", "main")
+    write_feeds(repos.editor, FEEDS)
+    git(repos.editor, "commit", "--quiet", "-am", "Follow Google News")
+    git(repos.editor, "push", "--quiet", "origin", "main")
+    edited = next(p for p in articles(repos.editor) if "Gridline" in p.read_text("utf-8"))
+    edited.write_bytes(edited.read_bytes().rstrip(b"\n") + b"\n" + ANALYSIS.encode())
+    git(repos.editor, "commit", "--quiet", "-am", "Analysis of the survey")
+    install_race(repos, tmp_path / "raced")
+    return edited, git(repos.editor, "rev-parse", "HEAD")
+
+
+def test_a_race_is_resolved_by_rebase_and_retry(repos: Repos, tmp_path: Path) -> None:
+    edited, editors_commit = prepare_race(repos, tmp_path)
+
+    code, out, err = repos.publish()
+
+    assert code == 0, err
+    assert (tmp_path / "raced").exists()  # the editor really did push in between
+    assert "pushed (attempt 2)" in out
+    head = repos.origin_head()
+    assert git(repos.origin, "rev-parse", "main~1") == editors_commit  # on top, not merged
+    assert git(repos.origin, "log", "-1", "--format=%an|%cn", "main") == (
+        "github-actions[bot]|github-actions[bot]"
+    )
+    assert git(repos.bot, "rev-parse", "HEAD") == head
+    path = edited.relative_to(repos.editor).as_posix()
+    assert body(repos.bot / path) == body(edited)
+    changed = git(repos.origin, "diff", "--name-only", "main~1", "main").splitlines()
+    assert changed and all(p.startswith("content/") for p in changed)
+
+
+def test_a_race_past_the_retries_fails_cleanly(repos: Repos, tmp_path: Path) -> None:
+    _, editors_commit = prepare_race(repos, tmp_path)
+
+    code, _, err = repos.publish("--retries", "0")
+
+    assert code == 1
+    assert "push to origin/main rejected 1 times" in err
+    assert repos.origin_head() == editors_commit  # the editor's push stands
+    assert not (repos.bot / ".git" / "rebase-merge").exists()
+    assert git(repos.bot, "status", "--porcelain") == ""  # committed locally, nothing lost
