@@ -68,9 +68,14 @@ def front_matter(meta: dict[str, Any]) -> Markup:
     return Markup(f"---\n{text}---\n")  # noqa: S704 - YAML of escaped values
 
 
+def meta_text(text: str) -> str:
+    """Feed text for a front-matter value: one line, HTML-escaped (the theme prints it raw)."""
+    return html.escape(" ".join(text.split()))
+
+
 def listing_meta(title: str) -> Markup:
     """Front matter of a listing page: kept out of search so that results are articles."""
-    return front_matter({"title": html.escape(title), "hide": ["toc"], "search": {"exclude": True}})
+    return front_matter({"title": meta_text(title), "hide": ["toc"], "search": {"exclude": True}})
 
 
 _SPACES = re.compile(r"\s+")

@@ -12,7 +12,6 @@ pages only through autoescaping Jinja2 templates (see ``pagetext``).
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from .pagetext import (
     excerpt,
     front_matter,
     href,
+    meta_text,
     repeats_headline,
     slug,
 )
@@ -68,12 +68,12 @@ class Renderer(PageKit):
         doc = self.doc_of(article)
         feed = self.feed_of(article)
         meta = {
-            "title": html.escape(article.title),
+            "title": meta_text(article.title),
             "briefing_source": article.path,
             "hide": ["navigation", "toc"],
         }
         if article.snippet:
-            meta["description"] = html.escape(article.snippet[:160])
+            meta["description"] = meta_text(article.snippet[:160])
         return ENV.get_template("article.md.j2").render(
             front_matter=front_matter(meta),
             a=article,
