@@ -1,0 +1,226 @@
+"""``make bench`` / ``python -m bench``: the scale benchmark, a table per N, bench/RESULTS.md.
+
+``python -m bench ingest ...`` runs the ingest benchmark (``bench/bench_ingest.py``) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import runpy
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .scale import OUT, SizeResult, Step, run_size
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+BLOG, PLAIN = "anchor: Material blog plugin", "anchor: MkDocs + Material"
+FULL, AGAIN, ONE = "full build (cold)", "build (nothing changed)", "build after one new article"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument(
+        "--sizes", default="1000,5000,10000", help="comma-separated N (default %(default)s)"
+    )
+    p.add_argument("--n", type=int, action="append", help="one N (repeatable), e.g. --n 50000")
+    p.add_argument("--quick", action="store_true", help="N=200 smoke test; RESULTS.md untouched")
+    p.add_argument("--no-blog", action="store_true", help="skip the (slow) blog-plugin anchor")
+    p.add_argument("--blog-max", type=int, default=0, help="run the blog anchor only up to this N")
+    p.add_argument("--no-plain", action="store_true", help="skip the plain MkDocs anchor")
+    p.add_argument("--no-browser", action="store_true", help="skip the Chromium search probe")
+    p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
+    p.add_argument("--seed", type=int, default=8)
+    return p
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _seconds(step: Step | None) -> float | None:
+    return step.seconds if step and step.ok else None
+
+
+def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, str, str]]:
+    """(what, value, target, ✓/✗/–) for one N."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(what: str, value: float | None, fmt: str, target: str, ok: bool | None) -> None:
+        shown = "n/a" if value is None else fmt.format(value)
+        rows.append((what, shown, target, "–" if ok is None or value is None else "✓✗"[not ok]))
+
+    full = _seconds(r.steps.get(FULL))
+    floor = r.floor.docs_seconds if r.floor and r.floor.docs_pages else None
+    ratio = full / floor if full and floor else None
+    add("full build / Markdown floor", ratio, "{:.1f}×", "≤ 2×", ratio is not None and ratio <= 2)
+    blog = _seconds(r.steps.get(BLOG))
+    ratio = blog / full if blog and full else None
+    add("blog plugin / full build", ratio, "{:.1f}×", "≥ 5×", ratio is not None and ratio >= 5)
+    plain = _seconds(r.steps.get(PLAIN))
+    add("plain MkDocs + Material / full build", plain / full if plain and full else None,
+        "{:.2f}×", "(info)", None)  # fmt: skip
+    for name, limit in ((ONE, 0.2), (AGAIN, 0.1)):
+        part = _seconds(r.steps.get(name))
+        ratio = part / full if part is not None and full else None
+        add(
+            f"{name} / full build",
+            ratio,
+            "{:.0%}",
+            f"≤ {limit:.0%}",
+            ratio is not None and ratio <= limit,
+        )
+    if base is not None and base.n != r.n:
+        base_full = _seconds(base.steps.get(FULL))
+        ratio = (full / r.n) / (base_full / base.n) if full and base_full else None
+        add(f"full build per article vs N={base.n:,}", ratio, "{:.2f}×", "≤ 1.3×",
+            ratio is not None and ratio <= 1.3)  # fmt: skip
+        ratio = r.article_page_bytes / base.article_page_bytes if base.article_page_bytes else None
+        add(f"article page HTML vs N={base.n:,}", ratio, "{:.2f}×", "≤ 1.1× (no growth)",
+            ratio is not None and ratio <= 1.1)  # fmt: skip
+    s = r.search
+    mb = s.search_bytes / 1e6 if s and s.ok else None
+    add("search download before first result", mb, "{:.2f} MB", "< 2 MB", mb is not None and mb < 2)
+    ms = s.first_result_ms if s and s.ok else None
+    add(
+        "first search result after keystroke",
+        ms,
+        "{:.0f} ms",
+        "< 300 ms",
+        ms is not None and ms < 300,
+    )
+    peaks = [x.peak_mb for k, x in r.steps.items() if x.peak_mb and not k.startswith("anchor")]
+    peak = max(peaks) if peaks else None
+    add(
+        "peak memory of any briefing step",
+        peak,
+        "{:.0f} MB",
+        "< 4096 MB",
+        peak is not None and peak < 4096,
+    )
+    return rows
+
+
+def _figures(r: SizeResult) -> list[tuple[str, str]]:
+    page = f"{r.article_page_bytes / 1024:.1f} KB over {r.article_pages:,} pages"
+    out = [
+        ("site", f"{r.site_files:,} files, {r.site_bytes / 1e6:.1f} MB"),
+        ("article page HTML (average)", page),
+        ("search index on disk", f"{r.index_bytes / 1e6:.2f} MB"),
+    ]
+    if r.floor:
+        out.append(
+            (
+                "Markdown floor (article pages)",
+                f"{r.floor.docs_seconds:.2f} s for {r.floor.docs_pages:,}",
+            )
+        )
+        out.append(
+            (
+                "Markdown floor (analyses alone)",
+                f"{r.floor.bodies_seconds:.2f} s for {r.floor.bodies:,}",
+            )
+        )
+    for label, s in (("search (briefing)", r.search), ("search (plain MkDocs)", r.plain_search)):
+        if s is not None:
+            out.append((label, s.summary()))
+    return out
+
+
+def _step_cells(step: Step) -> tuple[str, str, str, str]:
+    if step.seconds is None:
+        return ("–", "–", "–", step.note)
+    mark = "" if step.ok else f"✗ {step.note}"
+    cpu = "–" if step.cpu_seconds is None else f"{step.cpu_seconds:.2f}"
+    return (f"{step.seconds:.2f}", cpu, f"{step.peak_mb:.0f}", mark)
+
+
+def print_table(r: SizeResult, base: SizeResult | None) -> None:
+    print(f"\nN = {r.n:,} articles ({r.stories:,} stories, 6 feeds)")
+    print(f"  {'step':<36}{'time s':>10}{'cpu s':>10}{'peak MB':>10}")
+    for name, step in r.steps.items():
+        t, c, m, note = _step_cells(step)
+        print(f"  {name:<36}{t:>10}{c:>10}{m:>10}  {note}")
+    for label, value in _figures(r):
+        print(f"  {label:<36}{value}")
+    print(f"  {'ratio':<44}{'value':>10}   target")
+    for what, value, target, mark in _ratio_rows(r, base):
+        print(f"  {what:<44}{value:>10}   {target} {mark}")
+
+
+def markdown_table(r: SizeResult, base: SizeResult | None) -> str:
+    lines = [f"### N = {r.n:,} articles ({r.stories:,} stories)", "",
+             "| step | wall (s) | CPU (s) | peak RSS (MB) | note |",
+             "|---|---:|---:|---:|---|"]  # fmt: skip
+    for name, step in r.steps.items():
+        t, c, m, note = _step_cells(step)
+        lines.append(f"| {name} | {t} | {c} | {m} | {note} |")
+    lines += ["", "| figure | value |", "|---|---|"]
+    lines += [f"| {label} | {value} |" for label, value in _figures(r)]
+    lines += ["", "| ratio | value | target | |", "|---|---:|---|---|"]
+    lines += [f"| {w} | {v} | {t} | {m} |" for w, v, t, m in _ratio_rows(r, base)]
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    nproc = len(os.sched_getaffinity(0))
+    return f"nproc {nproc}, {platform.machine()}, {cpu}, Python {platform.python_version()}"
+
+
+def write_results(results: list[SizeResult], command: str) -> None:
+    """Replace the "## Scale" section of bench/RESULTS.md; other sections stay as they are."""
+    base = results[0]
+    section = [
+        "## Scale",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        f"Command: `{command}`. Every step is the real CLI run as a subprocess on a fresh",
+        "site root; peak RSS is the larger of the child's own peak and the sampled sum over",
+        "its process tree.",
+        "Targets are those of issue #8 (stated there for N = 10,000; shown at every N).",
+        "",
+    ]
+    body = "\n".join(section) + "\n" + "\n".join(markdown_table(r, base) for r in results)
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    pattern = re.compile(r"^## Scale\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: body + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + body
+    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    print(f"\nwrote the Scale section of {RESULTS}")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["ingest"]:  # the ingest benchmark lives in its own module
+        sys.argv = ["bench.bench_ingest", *argv[1:]]
+        runpy.run_module("bench.bench_ingest", run_name="__main__", alter_sys=True)
+        return 0
+    args = _parser().parse_args(argv)
+    sizes = [200] if args.quick else args.n or [int(x) for x in args.sizes.split(",") if x]
+    results: list[SizeResult] = []
+    for n in sizes:
+        blog = not args.no_blog and (not args.blog_max or n <= args.blog_max)
+        result = run_size(n, args.seed, blog, not args.no_plain, not args.no_browser)
+        results.append(result)
+        (OUT / f"n{n}" / "result.json").write_text(
+            json.dumps(asdict(result), indent=2, default=str)
+        )
+        print_table(result, results[0])
+    if not (args.quick or args.no_results):
+        write_results(results, "python -m bench " + " ".join(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,240 @@
+"""The scale benchmark: N generated articles through the real ``briefing`` CLI.
+
+Each step runs as a subprocess on a fresh site root under ``bench/out/`` and is measured from
+outside: wall time, and peak memory as the larger of the child's own peak (``os.wait4``) and the
+sampled sum over its whole process tree (so worker processes of a parallel build count too).
+A failing or timed-out step prints the tail of its stderr and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import anchors, generate
+from .search_probe import ProbeResult, probe
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+DEMO = REPO / "examples" / "demo"
+BIN = Path(sys.executable).parent
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    seconds: float | None  # None: not run (unavailable)
+    peak_mb: float | None
+    ok: bool
+    note: str = ""
+    cpu_seconds: float | None = None  # user + system time of the child and its children
+
+
+@dataclass
+class SizeResult:
+    n: int
+    stories: int = 0
+    steps: dict[str, Step] = field(default_factory=dict)
+    site_bytes: int = 0
+    site_files: int = 0
+    article_pages: int = 0
+    article_page_bytes: float = 0.0  # average HTML size of one article page
+    index_bytes: int = 0  # the search index on disk (search_index.json or pagefind/)
+    floor: anchors.Floor | None = None
+    search: ProbeResult | None = None
+    plain_search: ProbeResult | None = None
+
+
+# -- running one step ---------------------------------------------------------------------------
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class _Watch(threading.Thread):
+    """Samples the tree's memory every 50 ms and kills the process group at the deadline."""
+
+    def __init__(self, pid: int, timeout: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.deadline = pid, time.monotonic() + timeout
+        self.peak, self.timed_out = 0, False
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            if time.monotonic() > self.deadline:
+                self.timed_out = True
+                os.killpg(self.pid, signal.SIGKILL)
+                return
+
+
+def run_step(name: str, argv: list[str], cwd: Path, timeout: float) -> Step:
+    """Run one command, measured; never raises for a failing command."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env.pop("BRIEFING_LLM_BASE_URL", None)  # the benchmark never calls a network analyzer
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdout=out, stderr=err, env=env, start_new_session=True
+        )
+        watch = _Watch(proc.pid, timeout)
+        watch.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        watch.done.set()
+        watch.join()
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        peak_mb = max(usage.ru_maxrss * 1024, watch.peak) / 2**20
+        cpu = usage.ru_utime + usage.ru_stime
+        out.seek(0)
+        summary = out.read().decode(errors="replace").strip().splitlines()
+        err.seek(0)
+        tail = err.read().decode(errors="replace").strip().splitlines()[-12:]
+    if watch.timed_out or code != 0:
+        why = f"timed out after {timeout:.0f} s" if watch.timed_out else f"exit {code}"
+        print(f"  ✗ {name} failed ({why}): {' '.join(argv)}", file=sys.stderr)
+        for line in tail:
+            print(f"    | {line}", file=sys.stderr)
+        return Step(name, seconds, peak_mb, False, why, cpu)
+    note = summary[-1] if summary else ""
+    print(f"  {name:<32}{seconds:8.2f} s{cpu:8.2f} cpu s{peak_mb:7.0f} MB  {note[:80]}", flush=True)
+    return Step(name, seconds, peak_mb, True, note, cpu)
+
+
+# -- the site root and its figures --------------------------------------------------------------
+
+
+def fresh_root(path: Path) -> Path:
+    """A site root like the demo's: its mkdocs.yml and hand-written docs/, no content yet."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    shutil.copy2(DEMO / "mkdocs.yml", path / "mkdocs.yml")
+    shutil.copytree(DEMO / "docs", path / "docs")
+    return path
+
+
+def make_cold(root: Path) -> None:
+    """What a fresh CI checkout has: content/, no site/, no build cache, no generated docs/."""
+    for gone in (root / "site", root / ".cache" / "briefing", root / "docs"):
+        shutil.rmtree(gone, ignore_errors=True)
+    shutil.copytree(DEMO / "docs", root / "docs")
+
+
+def analyze_available() -> bool:
+    cmd = [str(BIN / "briefing"), "analyze", "--help"]
+    return subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+
+
+def _is_article_page(parts: tuple[str, ...]) -> bool:
+    return len(parts) == 5 and parts[0] == "articles" and parts[-1] == "index.html"
+
+
+def measure_site(result: SizeResult, site: Path) -> None:
+    sizes = [(p, p.stat().st_size) for p in site.rglob("*") if p.is_file()]
+    result.site_files = len(sizes)
+    result.site_bytes = sum(s for _, s in sizes)
+    # articles/YYYY/MM/<slug>/index.html: one article's page (not the listings above it)
+    pages = [s for p, s in sizes if _is_article_page(p.relative_to(site).parts)]
+    result.article_pages = len(pages)
+    result.article_page_bytes = sum(pages) / len(pages) if pages else 0.0
+    index = [s for p, s in sizes if p.relative_to(site).parts[0] in ("search", "pagefind")]
+    result.index_bytes = sum(index)
+
+
+# -- one N --------------------------------------------------------------------------------------
+
+
+def run_size(n: int, seed: int, blog: bool, plain: bool, browser: bool) -> SizeResult:
+    timeout = 300 + 0.3 * n
+    base = OUT / f"n{n}"
+    root = fresh_root(base / "site-root")
+    result = SizeResult(n)
+    cli = str(BIN / "briefing")
+    print(f"\n== N = {n:,}: generating the articles in {base}", flush=True)
+    items = generate.generate(n, seed)
+    result.stories = len({i.story for i in items})
+    generate.write_feeds(root, items)
+    word = generate.PROBE_WORD
+
+    def step(name: str, *args: str, where: Path = root) -> Step:
+        result.steps[name] = run_step(name, [cli, *args], where, timeout)
+        return result.steps[name]
+
+    step("ingest", "ingest", "-q")
+    copy = base / "analyze-root"
+    if analyze_available():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(root, copy)  # the articles as ingested: empty bodies
+    written = generate.write_analyses(root, items)
+    print(f"  wrote a ~350-word analysis into {written:,} article files", flush=True)
+    if analyze_available():
+        step("analyze (empty bodies)", "analyze", "-q", "--analyzer", "offline", where=copy)
+        shutil.rmtree(copy, ignore_errors=True)
+    else:
+        result.steps["analyze (empty bodies)"] = Step("analyze", None, None, True, "unavailable")
+    step("render (cold)", "render", "-q")
+    step("render (nothing changed)", "render", "-q")
+    make_cold(root)
+    full = step("full build (cold)", "build", "-q")
+    if full.ok:
+        measure_site(result, root / "site")
+    step("build (nothing changed)", "build", "-q")
+    generate.append_item(root, generate.extra_item(seed, 1))
+    step("ingest one new article", "ingest", "-q")
+    generate.write_analyses(root, [generate.extra_item(seed, 1)])
+    step("build after one new article", "build", "-q")
+    if browser and full.ok:
+        result.search = probe(root / "site", word)
+        print(f"  search probe: {result.search.summary()}", flush=True)
+
+    try:
+        result.floor = anchors.markdown_floor(root)
+        print(f"  {result.floor.summary()}", flush=True)
+    except Exception as exc:  # an anchor missing must not lose the figures above
+        print(f"  ✗ Markdown floor failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    mkdocs = [str(BIN / "mkdocs"), "build", "-q"]
+    yml = root / "mkdocs.yml"
+    if plain:
+        name = "anchor: MkDocs + Material"
+        try:
+            where = anchors.write_plain_site(base / "plain-anchor", items, yml)
+        except Exception as exc:
+            print(f"  ✗ {name}: could not write its site: {exc}", file=sys.stderr)
+        else:
+            result.steps[name] = run_step(name, mkdocs, where, timeout)
+            if browser and result.steps[name].ok:
+                result.plain_search = probe(where / "site", word)
+                print(f"  search probe (plain MkDocs): {result.plain_search.summary()}", flush=True)
+    if blog:
+        name = "anchor: Material blog plugin"
+        try:
+            where = anchors.write_blog_site(base / "blog-anchor", items, yml)
+        except Exception as exc:
+            print(f"  ✗ {name}: could not write its site: {exc}", file=sys.stderr)
+        else:
+            result.steps[name] = run_step(name, mkdocs, where, 600 + 3 * n)
+    return result
