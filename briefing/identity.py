@@ -75,8 +75,8 @@ def article_id(guid: str, link: str, title: str, publisher: str) -> str:
         if len(guid) <= MAX_ID and " " not in guid:
             return guid
         return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()[:32]
-    if link.strip():
-        normalized = normalize_link(link)
+    normalized = normalize_link(link) if link.strip() else ""
+    if normalized:
         if len(normalized) <= MAX_ID and not any(c.isspace() for c in normalized):
             return normalized
         return "sha256:" + hashlib.sha256(normalized.encode()).hexdigest()[:32]

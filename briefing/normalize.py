@@ -59,7 +59,9 @@ def plain_text(value: str, limit: int) -> str:
         text = text.replace("<", " ").replace(">", " ")
     text = _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
     if len(text) > limit:
-        cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+        cut = text[: limit - 1]
+        if text[limit - 1] != " " and " " in cut:  # never end in half a word
+            cut = cut.rsplit(" ", 1)[0]
         text = cut.rstrip(" ,;:-") + "…"
     return text
 

@@ -231,7 +231,9 @@ def _append_feed_line(meta_text: str, feed: str, wanted: dict[str, object]) -> s
     if not isinstance(items, yaml.SequenceNode) or items.flow_style or not items.value:
         return None
     item = yaml.safe_dump([feed], allow_unicode=True, width=1_000_000)
-    if item.count("\n") != 1:
+    if len(item.splitlines()) != 1:  # a name with line breaks: one double-quoted line instead
+        item = yaml.safe_dump([feed], default_style='"', width=1_000_000)
+    if len(item.splitlines()) != 1:
         return None
     lines = meta_text.splitlines(keepends=True)
     first = items.value[0].start_mark
