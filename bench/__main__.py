@@ -187,6 +187,9 @@ def write_results(results: list[SizeResult], command: str) -> None:
         f"Command: `{command}`. Every step is the real CLI run as a subprocess on a fresh",
         "site root; peak RSS is the larger of the child's own peak and the sampled sum over",
         "its process tree.",
+        "Load average (1, 5, 15 min) when the run ended: "
+        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        + " (other work on the machine inflates wall times; CPU times are steadier).",
         "Targets are those of issue #8 (stated there for N = 10,000; shown at every N).",
         "",
     ]
