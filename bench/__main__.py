@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
 import re
-import runpy
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -206,9 +206,8 @@ def write_results(results: list[SizeResult], command: str) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["ingest"]:  # the ingest benchmark lives in its own module
-        sys.argv = ["bench.bench_ingest", *argv[1:]]
-        runpy.run_module("bench.bench_ingest", run_name="__main__", alter_sys=True)
-        return 0
+        module = importlib.import_module("bench.bench_ingest")
+        return int(module.main(argv[1:]))
     args = _parser().parse_args(argv)
     sizes = [200] if args.quick else args.n or [int(x) for x in args.sizes.split(",") if x]
     results: list[SizeResult] = []
