@@ -16,7 +16,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .anchors import Floor
 from .scale import OUT, SizeResult, Step, run_size
+from .search_probe import ProbeResult
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 BLOG, PLAIN = "anchor: Material blog plugin", "anchor: MkDocs + Material"
@@ -36,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium search probe")
     p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     p.add_argument("--seed", type=int, default=8)
+    p.add_argument(
+        "--from-out", action="store_true",
+        help="no run: print and write the tables from bench/out/n<N>/result.json of the sizes",
+    )  # fmt: skip
     return p
 
 
@@ -58,6 +64,10 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
     floor = r.floor.docs_seconds if r.floor and r.floor.docs_pages else None
     ratio = full / floor if full and floor else None
     add("full build / Markdown floor", ratio, "{:.1f}×", "≤ 2×", ratio is not None and ratio <= 2)
+    cpu = r.steps[FULL].cpu_seconds if FULL in r.steps and r.steps[FULL].ok else None
+    floor_cpu = r.floor.docs_cpu_seconds if r.floor else None
+    ratio = cpu / floor_cpu if cpu and floor_cpu else None
+    add("full build / Markdown floor, CPU time", ratio, "{:.1f}×", "(info)", None)
     blog = _seconds(r.steps.get(BLOG))
     ratio = blog / full if blog and full else None
     add("blog plugin / full build", ratio, "{:.1f}×", "≥ 5×", ratio is not None and ratio >= 5)
@@ -204,6 +214,22 @@ def write_results(results: list[SizeResult], command: str) -> None:
     print(f"\nwrote the Scale section of {RESULTS}")
 
 
+def load_result(path: Path) -> SizeResult:
+    """A SizeResult back from the result.json a run wrote."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = SizeResult(data["n"], data["stories"])
+    for key in ("site_bytes", "site_files", "article_pages", "article_page_bytes", "index_bytes"):
+        setattr(result, key, data[key])
+    result.steps = {k: Step(**v) for k, v in data["steps"].items()}
+    result.floor = Floor(**data["floor"]) if data.get("floor") else None
+    for key in ("search", "plain_search"):
+        if data.get(key):
+            setattr(
+                result, key, ProbeResult(**{**data[key], "requests": tuple(data[key]["requests"])})
+            )
+    return result
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["ingest"]:  # the ingest benchmark lives in its own module
         module = importlib.import_module("bench.bench_ingest")
@@ -211,6 +237,13 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     sizes = [200] if args.quick else args.n or [int(x) for x in args.sizes.split(",") if x]
     results: list[SizeResult] = []
+    if args.from_out:
+        results = [load_result(OUT / f"n{n}" / "result.json") for n in sizes]
+        for result in results:
+            print_table(result, results[0])
+        if not args.no_results:
+            write_results(results, "python -m bench " + " ".join(argv))
+        return 0
     for n in sizes:
         blog = not args.no_blog and (not args.blog_max or n <= args.blog_max)
         result = run_size(n, args.seed, blog, not args.no_plain, not args.no_browser)
@@ -219,8 +252,8 @@ def main(argv: list[str]) -> int:
             json.dumps(asdict(result), indent=2, default=str)
         )
         print_table(result, results[0])
-    if not (args.quick or args.no_results):
-        write_results(results, "python -m bench " + " ".join(argv))
+        if not (args.quick or args.no_results):  # after each N, so a long run keeps its figures
+            write_results(results, "python -m bench " + " ".join(argv))
     return 0
 
 
