@@ -1,0 +1,179 @@
+"""The built demo site (real ingest, real MkDocs build): links, feeds out, nav, search, 404."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+import yaml
+from conftest import DEMO, run
+
+from briefing.frontmatter import parse_article
+
+pytestmark = pytest.mark.slow
+
+SITE_URL = "https://briefing.example/marrow/"
+REPO_URL = "https://github.com/example-org/marrow-bay-briefing"
+NAV = ["Home", "Archive", "Sources", "Publishers", "Tags", "Feed health", "About"]
+
+
+class Refs(HTMLParser):
+    """Every URL a page links to or loads, with the tag and attribute it came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.alternates: list[tuple[str, str]] = []
+        self.nav: list[str] = []
+        self._in_tab = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        for attr in ("href", "src", "action", "poster", "srcset", "data"):
+            if attr in values:
+                self.refs.append((tag, attr, values[attr]))
+        if tag == "link" and values.get("rel") == "alternate":
+            self.alternates.append((values.get("type", ""), values["href"]))
+        self._in_tab = tag == "a" and "md-tabs__link" in values.get("class", "")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_tab and data.strip():
+            self.nav.append(data.strip())
+            self._in_tab = False
+
+
+def refs_of(path: Path) -> Refs:
+    parser = Refs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo as it is published: with site_url and repo_url set."""
+    root = tmp_path_factory.mktemp("site") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    config = root / "mkdocs.yml"
+    extra = f"site_url: {SITE_URL}\nrepo_url: {REPO_URL}\n"
+    config.write_text(extra + config.read_text(encoding="utf-8"), encoding="utf-8")
+    for command in (["ingest"], ["build"]):
+        result = run(root, *command)
+        assert result.code == 0, result.err
+    return root
+
+
+def article_pages(root: Path) -> list[tuple[Path, str, str]]:
+    """(built page, original link, edit link) of every article."""
+    found = []
+    for path in sorted((root / "content" / "articles").rglob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        article = parse_article(path.read_text(encoding="utf-8"), path, rel)
+        page = root / "site" / path.relative_to(root / "content").with_suffix("") / "index.html"
+        found.append((page, article.link, f"{REPO_URL}/edit/main/{rel}"))
+    return found
+
+
+def test_article_pages_link_to_no_other_host_but_the_original_and_the_edit_page(
+    published: Path,
+) -> None:
+    pages = article_pages(published)
+    assert len(pages) >= 20
+    for page, original, edit in pages:
+        outside = {
+            value
+            for _, _, value in refs_of(page).refs
+            if urlsplit(value).netloc and not value.startswith(SITE_URL)
+        }
+        assert outside == {original, edit}, page
+
+
+def test_no_page_loads_anything_from_another_host(published: Path) -> None:
+    for page in sorted((published / "site").rglob("*.html")):
+        for tag, _attr, value in refs_of(page).refs:
+            if tag == "a":
+                continue  # links are followed by the reader, not loaded
+            assert not urlsplit(value).netloc or value.startswith(SITE_URL), (page, tag, value)
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+
+
+def test_every_page_links_the_rss_feed_and_the_opml(published: Path) -> None:
+    site = published / "site"
+    for page in [site / "404.html", *sorted(site.rglob("index.html"))]:
+        alternates = dict(refs_of(page).alternates)
+        assert set(alternates) == {"application/rss+xml", "text/x-opml"}, page
+        for href in alternates.values():
+            if page.name == "404.html":
+                assert href.startswith(urlsplit(SITE_URL).path)
+                continue
+            base = page.parent.relative_to(site).as_posix()
+            assert (site / posixpath.normpath(posixpath.join(base, href))).is_file(), page
+
+
+def test_the_rss_feed_parses_back_with_the_latest_articles(published: Path) -> None:
+    feed = feedparser.parse((published / "site" / "feed.xml").read_bytes())
+    assert feed.bozo == 0
+    count = len(article_pages(published))
+    assert len(feed.entries) == min(count, 50)
+    times = [e.published_parsed for e in feed.entries]
+    assert times == sorted(times, reverse=True)
+    for entry in feed.entries:
+        assert entry.link.startswith(SITE_URL + "articles/")
+        rel = entry.link.removeprefix(SITE_URL)
+        assert (published / "site" / rel / "index.html").is_file()
+
+
+def test_the_opml_lists_every_feed(published: Path) -> None:
+    feeds = yaml.safe_load((published / "content" / "feeds.yml").read_text())["feeds"]
+    opml = ET.parse(published / "site" / "feeds.opml").getroot()
+    assert [o.get("text") for o in opml.iter("outline")] == [f["name"] for f in feeds]
+
+
+def test_the_nav_is_small_and_fixed(published: Path) -> None:
+    site = published / "site"
+    for page in (site / "index.html", article_pages(published)[0][0], site / "archive/index.html"):
+        assert refs_of(page).nav == NAV, page
+        assert page.read_text(encoding="utf-8").count('class="md-nav__link') < 20
+
+
+def test_sitemap_and_instant_navigation_follow_site_url(published: Path, built_demo: Path) -> None:
+    sitemap = ET.parse(published / "site" / "sitemap.xml").getroot()
+    locs = [e.text or "" for e in sitemap.iter() if e.tag.endswith("loc")]
+    assert all(loc.startswith(SITE_URL) for loc in locs)
+    assert len([loc for loc in locs if "/articles/" in loc]) == len(article_pages(published))
+    assert "navigation.instant" in (published / "site" / "index.html").read_text()
+    # Without site_url the sitemap's URLs cannot be absolute: instant navigation (which needs
+    # them) is switched off. MkDocs still writes the file, and Material's script reads it.
+    assert "navigation.instant" not in (built_demo / "site" / "index.html").read_text()
+
+
+def test_listings_are_kept_out_of_the_search_index(built_demo: Path) -> None:
+    """Results are articles: listing pages carry ``search: exclude``. (What search finds is
+    checked in the browser, test_browser.py, whatever index answers it.)"""
+    index = json.loads((built_demo / "site" / "search" / "search_index.json").read_text())
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert "about/" in locations
+    listings = ("archive/", "feeds/", "tags/", "publishers/", "health/", "stories/")
+    assert "" not in locations
+    assert not any(loc.startswith(listings) for loc in locations)
+
+
+def test_the_404_page_uses_the_layout_and_loads_nothing_from_elsewhere(built_demo: Path) -> None:
+    page = built_demo / "site" / "404.html"
+    text = page.read_text(encoding="utf-8")
+    assert "Page not found" in text
+    assert "assets/briefing/briefing.css" in text
+    assert not [v for _, _, v in refs_of(page).refs if urlsplit(v).netloc]
+
+
+def test_feed_health_reflects_the_last_ingest(built_demo: Path) -> None:
+    health = (built_demo / "site" / "health" / "index.html").read_text(encoding="utf-8")
+    assert "No feed state yet" not in health
+    assert health.count('<tr class="briefing-ok">') == 3
