@@ -129,8 +129,41 @@ def _name(rng: random.Random, parts: int = 2) -> str:
     return "".join(rng.choice(_SYL) for _ in range(parts)).capitalize()
 
 
+# Real news text has a long tail of rare words (names, places, jargon), which is what makes a
+# search index big. A fixed list of invented words, drawn with a Zipf-like (log-uniform) law,
+# gives the corpus that tail: a few words are common, most are rare.
+_RARE_COUNT = 30_000
+_RARE_CLAUSES = (
+    "according to the {r1} {noun}", "near the {r1} {r2} site", "as the {r1} group noted",
+    "unlike the {r1} proposal", "with help from {R1} {R2}", "in the {r1} district",
+    "after the {r1} study", "said {R1} of the {r2} office",
+)  # fmt: skip
+
+
+def _rare_words() -> list[str]:
+    rng = random.Random(0)
+    words: set[str] = set()
+    while len(words) < _RARE_COUNT:
+        words.add("".join(rng.choice(_SYL) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+_RARE = _rare_words()
+
+
+def _rare(rng: random.Random) -> str:
+    return _RARE[min(int(_RARE_COUNT ** rng.random()) - 1, _RARE_COUNT - 1)]
+
+
 def _sentence(rng: random.Random, world: dict[str, str]) -> str:
-    return rng.choice(_FILLER).format(adj=rng.choice(_ADJ), noun=rng.choice(_NOUNS), **world)
+    text = rng.choice(_FILLER).format(adj=rng.choice(_ADJ), noun=rng.choice(_NOUNS), **world)
+    if rng.random() < 0.6:
+        r1, r2 = _rare(rng), _rare(rng)
+        clause = rng.choice(_RARE_CLAUSES).format(
+            r1=r1, r2=r2, R1=r1.capitalize(), R2=r2.capitalize(), noun=rng.choice(_NOUNS)
+        )
+        text = f"{text[:-1]}, {clause}."
+    return text
 
 
 def _words(text: str) -> int:
@@ -166,7 +199,7 @@ def analysis_text(rng: random.Random, world: dict[str, str]) -> str:
     """About 350 words of Markdown: paragraphs, some emphasis, sometimes a short list."""
     paragraphs: list[str] = []
     total = 0
-    while total < 340:
+    while total < 315:
         sentences = [_sentence(rng, world) for _ in range(rng.randint(3, 5))]
         paragraph = " ".join(sentences)
         if rng.random() < 0.3:
