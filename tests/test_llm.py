@@ -30,6 +30,9 @@ HOSTILE = (
 )
 
 
+RELEASE = threading.Event()  # set at teardown: hanging handlers end, their sockets close
+
+
 class FakeModel(BaseHTTPRequestHandler):
     calls: ClassVar[list[str]] = []
 
@@ -43,7 +46,7 @@ class FakeModel(BaseHTTPRequestHandler):
         FakeModel.calls.append(mode)
         assert request["messages"][0]["role"] == "system"
         if mode == "hang":
-            time.sleep(20)
+            RELEASE.wait(20)
             return
         if mode == "fail":
             self.send_response(500)
@@ -67,7 +70,10 @@ def fake_model() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    RELEASE.set()
     server.shutdown()
+    server.server_close()
+    thread.join(5)
 
 
 def analyze_with(root: Path, base: str, mode: str) -> tuple[float, str, list[tuple]]:
