@@ -217,8 +217,8 @@ def fetch_http(
         except zlib.error as exc:
             raise FetchError(f"could not decompress the body: {exc}") from None
         except httpx.HTTPError as exc:
-            if watchdog.fired:
-                raise _deadline_error(limits) from None
+            if watchdog.fired or time.monotonic() - started >= limits.deadline:
+                raise _deadline_error(limits) from None  # a read timeout as long as it, too
             if isinstance(exc, httpx.TimeoutException):
                 raise FetchError(f"timed out ({type(exc).__name__})") from None
             raise FetchError(f"{type(exc).__name__}: {exc}") from None
