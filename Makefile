@@ -47,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf build site .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf build site .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts bench/out
