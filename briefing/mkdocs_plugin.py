@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from . import fastpages
 from .config import github_repo_url
 
 log = logging.getLogger("mkdocs.plugins.briefing")
@@ -27,6 +29,11 @@ CSS = "assets/briefing/briefing.css"
 
 
 class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    def __init__(self) -> None:
+        super().__init__()
+        self._splits: dict[str, fastpages.Split] = {}
+        self._shells = fastpages.Shells()
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if str(THEME_DIR) not in config.theme.dirs:
             config.theme.dirs.insert(0, str(THEME_DIR))
@@ -56,6 +63,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return str(options.get("branch", "main"))
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        self._splits.clear()
+        self._shells = fastpages.Shells()
         if os.environ.get("BRIEFING_RENDER_ON_BUILD") != "1":
             return
         from .config import load_site
@@ -82,7 +91,34 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             # Generated pages are searched through briefing's chunked index (search.py);
             # Material's own index, downloaded whole, keeps only the hand-written pages.
             page.meta["search"] = {"exclude": True}
+            if not fastpages.enabled():
+                return markdown
+            if fastpages.is_leaf(page.file.src_uri):
+                page.meta["template"] = fastpages.LEAF_TEMPLATE
+            split = fastpages.split_page(markdown)
+            if split is not None:
+                self._splits[page.file.src_uri] = split
+                return split.markdown
         return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        split = self._splits.pop(page.file.src_uri, None)
+        return fastpages.assemble(split, html) if split else html
+
+    def on_env(
+        self, env: jinja2.Environment, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        shells = self._shells
+
+        @jinja2.pass_context
+        def briefing_leaf(context: jinja2.runtime.Context) -> str:
+            def full() -> str:
+                return str(context.environment.get_template("main.html").render(context.get_all()))
+
+            return shells.render(context["page"], str(context["base_url"]), full)
+
+        env.globals["briefing_leaf"] = briefing_leaf
+        return env
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         from .config import load_site
@@ -92,6 +128,11 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         site = load_site(Path(config.config_file_path).parent)
         articles, _ = ContentStore(site).load_all()  # unreadable files: reported by render
         report = write_index(Path(config.site_dir), articles)
+        log.debug(
+            "page shells: %d pages filled in, %d rendered in full",
+            self._shells.hits,
+            self._shells.full,
+        )
         log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:

@@ -1,0 +1,158 @@
+"""Fast paths for generated pages, used by the MkDocs plugin.
+
+A briefing has thousands of generated pages, and a plain MkDocs build spends most of its time
+on two things that are the same for all of them: Python-Markdown parsing the raw HTML that
+render already wrote, and Material's templates rendering the same page chrome again. So:
+
+1. **Markdown only where there is Markdown.** Generated pages are raw HTML blocks, except
+   the analysis, which render wraps in ``<!-- briefing:markdown -->`` and
+   ``<!-- /briefing:markdown -->``.
+   The plugin gives Python-Markdown only that part and puts the HTML around it back as it
+   was (raw HTML blocks pass through Python-Markdown unchanged anyway, at a high price).
+2. **The page chrome once per shape.** Leaf pages (articles, stories) differ only in a few
+   values: title, description, edit link, canonical URL and content. For each shape (depth
+   in the site and which of those values exist) Material's ``main.html`` is rendered once
+   with markers in place of the values; every other page of that shape is the shell with its
+   values put in. The first page of each shape is also rendered the normal way and compared:
+   if the two differ at all, that shape always takes the normal way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("mkdocs.plugins.briefing")
+
+MD_START = "<!-- briefing:markdown -->"
+MD_END = "<!-- /briefing:markdown -->"
+LEAF_TEMPLATE = "briefing-leaf.html"
+LEAF_DIRS = ("articles/", "stories/")
+
+
+@dataclass(frozen=True)
+class Split:
+    """A generated page cut into the HTML before, the Markdown, and the HTML after."""
+
+    before: str
+    markdown: str
+    after: str
+
+
+def split_page(text: str) -> Split | None:
+    """Cut a generated page at its Markdown region. A page without one is all HTML (every
+    page template writes raw HTML blocks); with more than one, None: Markdown gets it all."""
+    if MD_START not in text and MD_END not in text:
+        return Split(text, "", "")
+    if text.count(MD_START) != 1 or text.count(MD_END) != 1:
+        return None
+    before, _, rest = text.partition(MD_START)
+    markdown, found, after = rest.partition(MD_END)
+    return Split(before, markdown, after) if found else None
+
+
+def assemble(split: Split, converted: str) -> str:
+    """The page's HTML: the HTML parts as render wrote them, the converted Markdown between."""
+    return f"{split.before.strip()}\n{converted}\n{split.after.strip()}\n"
+
+
+# -- page shells ------------------------------------------------------------------------
+
+_TITLE = "BRIEFINGSHELLTITLE"
+_DESCRIPTION = "BRIEFINGSHELLDESCRIPTION"
+_EDIT = "https://briefing.invalid/edit/BRIEFINGSHELLEDIT"
+_CANONICAL = "https://briefing.invalid/BRIEFINGSHELLCANONICAL/"
+_CONTENT = "<h1>BRIEFINGSHELLCONTENT</h1>"
+
+
+def enabled() -> bool:
+    """On unless ``BRIEFING_FASTPAGES=0`` (tests and benchmarks compare both ways)."""
+    return os.environ.get("BRIEFING_FASTPAGES", "1") != "0"
+
+
+def is_leaf(src_uri: str) -> bool:
+    return src_uri.startswith(LEAF_DIRS)
+
+
+@dataclass
+class Shells:
+    """Page chrome per shape, each verified once against Material's own rendering."""
+
+    shells: dict[str, str | None] = field(default_factory=dict)
+    hits: int = 0
+    full: int = 0
+
+    @staticmethod
+    def shape(page: Any, base_url: str) -> str | None:
+        """The key of a page's shape, or None when it must take the normal way."""
+        if list(page.toc or []) or "<h1" not in (page.content or ""):
+            return None
+        if page.edit_url and "/blob/" in page.edit_url:
+            return None
+        meta = {k: v for k, v in page.meta.items() if k not in {"title", "description"}}
+        return json.dumps(
+            [
+                base_url,
+                "description" in page.meta,
+                bool(page.edit_url),
+                bool(page.canonical_url),
+                sorted((k, repr(v)) for k, v in meta.items() if not k.startswith("briefing_")),
+            ]
+        )
+
+    @staticmethod
+    def fill(shell: str, page: Any) -> str:
+        values = (
+            (_TITLE, str(page.meta.get("title", ""))),
+            (_DESCRIPTION, str(page.meta.get("description", ""))),
+            (_EDIT, page.edit_url or ""),
+            (_CANONICAL, page.canonical_url or ""),
+        )
+        for marker, value in values:
+            shell = shell.replace(marker, value)
+        return shell.replace(_CONTENT, page.content)
+
+    def render(self, page: Any, base_url: str, full: Callable[[], str]) -> str:
+        """The page's HTML: from its shape's shell, or the normal way (``full``)."""
+        key = self.shape(page, base_url)
+        if key is None:
+            self.full += 1
+            return full()
+        if key not in self.shells:
+            normal = full()
+            shell = self._make_shell(page, full)
+            self.shells[key] = shell if shell and self.fill(shell, page) == normal else None
+            if self.shells[key] is None:
+                log.debug("page shell for %s differs from Material's page; not used", key)
+            self.full += 1
+            return normal
+        shell = self.shells[key]
+        if shell is None:
+            self.full += 1
+            return full()
+        self.hits += 1
+        return self.fill(shell, page)
+
+    @staticmethod
+    def _make_shell(page: Any, full: Callable[[], str]) -> str | None:
+        saved = (page.meta, page.content, page.edit_url, page.canonical_url)
+        meta = dict(page.meta)
+        meta["title"] = _TITLE
+        if "description" in meta:
+            meta["description"] = _DESCRIPTION
+        page.meta = meta
+        page.content = _CONTENT
+        page.edit_url = _EDIT if page.edit_url else page.edit_url
+        page.canonical_url = _CANONICAL if page.canonical_url else page.canonical_url
+        try:
+            shell = full()
+        finally:
+            page.meta, page.content, page.edit_url, page.canonical_url = saved
+        # Each value must appear only where the template printed it as it is.
+        if shell.count(_CONTENT) != 1:
+            return None
+        return shell
