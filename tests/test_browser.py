@@ -72,8 +72,22 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """A static host that, like GitHub Pages, answers a missing page with the site's 404.html."""
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def serve(site: Path) -> Iterator[str]:
@@ -296,6 +310,29 @@ def test_a_hostile_feed_stays_inert(browser: Any, hostile: tuple[Path, str]) -> 
     assert "{{ config.site_name }}" in text  # template code shows as text, unevaluated
     page.goto(base + "tags/")
     assert '"><script>alert(9)</script>' in page.locator("article").inner_text()
+    assert_clean(watch)
+    page.close()
+
+
+def test_a_missing_page_shows_the_404_in_the_sites_layout(
+    browser: Any, demo: tuple[Path, str]
+) -> None:
+    _, base = demo
+    page, watch = open_page(browser, base, width=375)
+    missing = base + "articles/2026/01/no-such-article/"
+    response = page.goto(missing)
+    assert response.status == 404
+    assert page.locator("h1").first.inner_text() == "Page not found"
+    loaded = page.evaluate("[...document.styleSheets].map(s => s.href || '')")
+    assert any(href.endswith("assets/briefing/briefing.css") for href in loaded)
+    page.locator("a", has_text="The archive, month by month").click()
+    page.wait_for_url(base + "archive/")
+    # The page's own 404 is expected (once as a response, once as Chromium's console line);
+    # any other missing resource still fails.
+    watch.errors.remove(f"404 {missing}")
+    watch.errors.remove(
+        "Failed to load resource: the server responded with a status of 404 (Not Found)"
+    )
     assert_clean(watch)
     page.close()
 
