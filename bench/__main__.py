@@ -190,17 +190,19 @@ def machine() -> str:
 def write_results(results: list[SizeResult], command: str) -> None:
     """Replace the "## Scale" section of bench/RESULTS.md; other sections stay as they are."""
     base = results[0]
+    last = results[-1]
+    finished = last.finished or f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    load = ", ".join(f"{x:.1f}" for x in (last.load if last.finished else os.getloadavg()))
     section = [
         "## Scale",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
-        f"Command: `{command}`. Every step is the real CLI run as a subprocess on a fresh",
-        "site root; peak RSS is the larger of the child's own peak and the sampled sum over",
-        "its process tree.",
-        "Load average (1, 5, 15 min) when the run ended: "
-        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        + " (other work on the machine inflates wall times; CPU times are steadier).",
-        "Targets are those of issue #8 (stated there for N = 10,000; shown at every N).",
+        f"Run ended {finished} on {machine()}; load average (1, 5, 15 min) {load}.",
+        f"Command: `{last.command or command}`.",
+        "",
+        "Every step is the real CLI run as a subprocess on a fresh site root; peak RSS is the",
+        "larger of the child's own peak and the sampled sum over its process tree. Other work on",
+        "a shared machine inflates wall times (CPU times are steadier): compare ratios. Targets",
+        "are those of issue #8 (stated there for N = 10,000; shown at every N).",
         "",
     ]
     body = "\n".join(section) + "\n" + "\n".join(markdown_table(r, base) for r in results)
@@ -220,6 +222,8 @@ def load_result(path: Path) -> SizeResult:
     result = SizeResult(data["n"], data["stories"])
     for key in ("site_bytes", "site_files", "article_pages", "article_page_bytes", "index_bytes"):
         setattr(result, key, data[key])
+    result.finished, result.command = data.get("finished", ""), data.get("command", "")
+    result.load = tuple(data.get("load") or (0.0, 0.0, 0.0))
     result.steps = {k: Step(**v) for k, v in data["steps"].items()}
     result.floor = Floor(**data["floor"]) if data.get("floor") else None
     for key in ("search", "plain_search"):
@@ -247,6 +251,7 @@ def main(argv: list[str]) -> int:
     for n in sizes:
         blog = not args.no_blog and (not args.blog_max or n <= args.blog_max)
         result = run_size(n, args.seed, blog, not args.no_plain, not args.no_browser)
+        result.command = "python -m bench " + " ".join(argv)
         results.append(result)
         (OUT / f"n{n}" / "result.json").write_text(
             json.dumps(asdict(result), indent=2, default=str)

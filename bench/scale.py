@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import anchors, generate
@@ -52,6 +53,9 @@ class SizeResult:
     floor: anchors.Floor | None = None
     search: ProbeResult | None = None
     plain_search: ProbeResult | None = None
+    finished: str = ""  # UTC time the size's run ended
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # load average then
+    command: str = ""
 
 
 # -- running one step ---------------------------------------------------------------------------
@@ -237,4 +241,6 @@ def run_size(n: int, seed: int, blog: bool, plain: bool, browser: bool) -> SizeR
             print(f"  ✗ {name}: could not write its site: {exc}", file=sys.stderr)
         else:
             result.steps[name] = run_step(name, mkdocs, where, 600 + 3 * n)
+    result.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    result.load = os.getloadavg()
     return result
