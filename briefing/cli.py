@@ -135,12 +135,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     config = _site(args)
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
-    rendered, built = build(config, site_dir)
+    rendered, built = build(config, site_dir, full=args.full)
     _report_skipped(rendered.errors, in_github_actions())
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
+    how = "incremental" if built.incremental else "full"
     print(
-        f"built {shown}/ ({_plural(built.pages, 'HTML page')}; {r.written} of {r.pages}"
+        f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s"
     )
     return ERRORS if rendered.errors else OK
@@ -289,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("render", cmd_render, "Write the generated Markdown pages into docs/.")
     p = command("build", cmd_build, "Render, then build the site with MkDocs (strict) into site/.")
     p.add_argument("--site-dir", metavar="DIR", help="where to build (default: site/)")
+    p.add_argument(
+        "--full", action="store_true", help="rebuild every page (default: only what changed)"
+    )
     p = command("serve", cmd_serve, "Render and preview the site with live reload.")
     p.add_argument(
         "-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)"

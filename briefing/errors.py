@@ -22,6 +22,9 @@ class LocatedError(BriefingError):
         self.message = message
         super().__init__(f"{self.path}:{line}: {message}")
 
+    def __reduce__(self) -> tuple[type[LocatedError], tuple[str, int, str]]:
+        return (type(self), (self.path, self.line, self.message))  # picklable (article cache)
+
 
 class ConfigError(LocatedError):
     """``mkdocs.yml`` or ``content/feeds.yml`` is wrong."""

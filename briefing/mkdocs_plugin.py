@@ -120,6 +120,16 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         env.globals["briefing_leaf"] = briefing_leaf
         return env
 
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        from .render import GENERATED
+
+        for file in files.documentation_pages():
+            if not file.src_uri.startswith(GENERATED):
+                # Hand-written pages are few and are all Material's own search index holds:
+                # an incremental (dirty) build must always rebuild them, or it loses them.
+                file.is_modified = lambda: True  # type: ignore[method-assign]
+        return files
+
     def on_post_build(self, config: MkDocsConfig) -> None:
         from .config import load_site
         from .search import write_index

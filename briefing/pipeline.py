@@ -44,10 +44,12 @@ def render_site(config: SiteConfig) -> RenderResult:
     return RenderResult(render(config, articles), tuple(errors))
 
 
-def build(config: SiteConfig, site_dir: Path | None = None) -> tuple[RenderResult, BuildReport]:
-    """Render, then build the site with MkDocs in strict mode."""
+def build(
+    config: SiteConfig, site_dir: Path | None = None, full: bool = False
+) -> tuple[RenderResult, BuildReport]:
+    """Render, then build the site with MkDocs in strict mode (incremental unless ``full``)."""
     rendered = render_site(config)
-    return rendered, build_site(config, site_dir)
+    return rendered, build_site(config, site_dir, full=full)
 
 
 def check(config: SiteConfig) -> CheckReport:

@@ -109,14 +109,13 @@ class ContentStore:
         return parse_article(text, self.rel(path), self.rel(path))
 
     def load_all(self) -> tuple[list[Article], list[ContentError]]:
-        """Every readable article, and an error for each file that is not."""
-        articles, errors = [], []
-        for path in self.article_files():
-            try:
-                articles.append(self.read(path))
-            except ContentError as exc:
-                errors.append(exc)
-        return articles, errors
+        """Every readable article, and an error for each file that is not (unchanged files
+        come from the cache in ``.cache/briefing/``)."""
+        from .cache import load_articles
+
+        return load_articles(
+            self.config.cache_dir, self.config.root, self.article_files(), self.read
+        )
 
     # -- the ledger ----------------------------------------------------------------------
 

@@ -1,0 +1,47 @@
+"""An incremental build gives exactly the site a full build gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIXTURES, run
+
+pytestmark = pytest.mark.slow
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -> None:
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root)
+    assert run(root, "build").code == 0  # a first build here, so the next can be incremental
+    articles = sorted((root / "content" / "articles").rglob("*.md"))
+    articles[0].unlink()  # an editor removes an article
+    with articles[1].open("a", encoding="utf-8") as handle:  # and edits another's analysis
+        handle.write("\nAn editor adds a sentence about the quayside survey.\n")
+    feeds = yaml.safe_load((root / "content" / "feeds.yml").read_text())["feeds"]
+    shutil.copy(FIXTURES / "feeds" / "extra.rss", root / "extra.rss")
+    feeds.append({"name": "Extra", "url": "extra.rss"})
+    (root / "content" / "feeds.yml").write_text(yaml.safe_dump({"feeds": feeds}))
+    for command in (["ingest"], ["analyze"]):
+        assert run(root, *command).code == 0
+
+    incremental = run(root, "build")
+    assert incremental.code == 0, incremental.err
+    assert "incremental" in incremental.out
+    full = run(root, "build", "--full", "--site-dir", str(tmp_path / "full"))
+    assert full.code == 0, full.err
+    assert "full" in full.out
+
+    built, expected = tree(root / "site"), tree(tmp_path / "full")
+    assert sorted(built) == sorted(expected)
+    different = [name for name in built if built[name] != expected[name]]
+    assert different == []
+    removed = articles[0].relative_to(root / "content").with_suffix("").as_posix()
+    assert f"{removed}/index.html" not in built
+    assert any(name.startswith("search/briefing/terms/") for name in built)
