@@ -59,11 +59,19 @@ def slug(name: str) -> str:
     return slugify(name, max_length=60, word_boundary=True) or "x"
 
 
+# libyaml's emitter when PyYAML was built with it: the same YAML, several times faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def front_matter(meta: dict[str, Any]) -> Markup:
     """Front matter for a generated page. Feed text is HTML-escaped first: MkDocs and the
     theme print ``title`` into the page as it is."""
-    text = yaml.safe_dump(
-        {**meta, "briefing_generated": True}, sort_keys=False, allow_unicode=True, width=1000
+    text = yaml.dump(
+        {**meta, "briefing_generated": True},
+        Dumper=_DUMPER,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1000,
     )
     return Markup(f"---\n{text}---\n")  # noqa: S704 - YAML of escaped values
 
@@ -82,12 +90,15 @@ _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+")
 
 
+_MARKDOWN = markdown.Markdown()
+
+
 def excerpt(analysis: str, limit: int = EXCERPT) -> str:
     """The first lines of an analysis as plain text, for listings."""
     if not analysis:
         return ""
     first = analysis.split("\n\n", 1)[0]
-    text = html.unescape(nh3.clean(markdown.markdown(first), tags=set()))
+    text = html.unescape(nh3.clean(_MARKDOWN.reset().convert(first), tags=set()))
     text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -109,6 +120,16 @@ class PageKit:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
+        self._excerpts: dict[str, str] = {}  # by article id: each is listed on several pages
+
+    def excerpt_of(self, article: Article) -> str:
+        """What listings show under a headline: the analysis' first lines, else the snippet."""
+        if article.id not in self._excerpts:
+            text = excerpt(article.analysis)
+            if not text and not repeats_headline(article):
+                text = article.snippet[:EXCERPT]
+            self._excerpts[article.id] = text
+        return self._excerpts[article.id]
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
@@ -158,8 +179,7 @@ class PageKit:
                     "href": href(doc, self.doc_of(article)),
                     "time": f"{self.local(article.published):%H:%M}",
                     "iso": self.iso(article.published),
-                    "excerpt": excerpt(article.analysis)
-                    or ("" if repeats_headline(article) else article.snippet[:EXCERPT]),
+                    "excerpt": self.excerpt_of(article),
                 }
             )
         return [{"day": day, "items": days[day]} for day in order]

@@ -23,10 +23,8 @@ from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
 from .pagetext import (
     ENV,
-    EXCERPT,
     PageKit,
     doc_url,
-    excerpt,
     front_matter,
     href,
     meta_text,
@@ -95,9 +93,7 @@ class Renderer(PageKit):
 
     def summary(self, article: Article) -> str:
         """One line for the RSS feed: the publisher and the start of the analysis."""
-        text = excerpt(article.analysis)
-        if not text and not repeats_headline(article):
-            text = article.snippet[:EXCERPT]
+        text = self.excerpt_of(article)
         return f"{article.publisher}: {text}" if text else article.publisher
 
 
