@@ -109,6 +109,17 @@ def _doc_row(article: Article) -> list[str]:
     ]
 
 
+def source_digest(articles: Iterable[Article]) -> str:
+    """A digest of everything the index is made from, to skip rebuilding an unchanged one."""
+    digest = hashlib.sha256(f"{FORMAT}".encode())
+    for a in sorted(articles, key=lambda a: (a.published, a.id)):
+        for part in (a.path, a.title, a.publisher, a.snippet, a.analysis, *a.tags):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        digest.update(a.published.isoformat().encode())
+    return digest.hexdigest()
+
+
 def build_index(articles: Iterable[Article]) -> dict[str, str]:
     """Every index file as ``{path relative to the site: JSON text}``. Pure and deterministic."""
     ordered = sorted(articles, key=lambda a: (a.published, a.id))
@@ -133,14 +144,13 @@ def build_index(articles: Iterable[Article]) -> dict[str, str]:
         files[f"{base}/docs/{start // DOCS_PER_CHUNK}.json"] = json.dumps(
             rows, ensure_ascii=False, separators=(",", ":")
         )
-    digest = hashlib.sha256("".join(sorted(files)).encode()).hexdigest()[:12]
     meta = {
         "format": FORMAT,
         "docs": len(ordered),
         "buckets": BUCKETS,
         "docs_per_chunk": DOCS_PER_CHUNK,
         "stop_words": sorted(STOP_WORDS),
-        "layout": digest,
+        "source": source_digest(ordered),
     }
     files[f"{base}/meta.json"] = json.dumps(meta, separators=(",", ":"))
     return files
@@ -149,6 +159,14 @@ def build_index(articles: Iterable[Article]) -> dict[str, str]:
 def write_index(site_dir: Path, articles: Iterable[Article]) -> SearchReport:
     """Write the index into a built site; unchanged files are left alone, stale ones removed."""
     started = time.monotonic()
+    articles = list(articles)
+    meta_path = site_dir / INDEX_DIR / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("source") == source_digest(articles):
+            return SearchReport(int(meta["docs"]), 0, time.monotonic() - started)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        pass
     files = build_index(articles)
     written = sum(write_if_changed(site_dir / rel, text) for rel, text in files.items())
     index_dir = site_dir / INDEX_DIR
