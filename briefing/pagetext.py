@@ -6,6 +6,7 @@ so Markdown, MkDocs and the browser all see it as inert text.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
@@ -117,15 +118,26 @@ def repeats_headline(article: Article) -> bool:
 class PageKit:
     """The site's settings and the small helpers every page template needs."""
 
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, known: dict[str, str] | None = None) -> None:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
         self._excerpts: dict[str, str] = {}  # by article id: each is listed on several pages
+        # Excerpts by analysis text (hashed), kept between runs by the caller (PageKeys).
+        self.known = {} if known is None else known
+        self.used: dict[str, str] = {}
+
+    def _excerpt(self, analysis: str) -> str:
+        key = hashlib.sha1(analysis.encode(), usedforsecurity=False).hexdigest()
+        text = self.known.get(key)
+        if text is None:
+            text = excerpt(analysis)
+        self.used[key] = text
+        return text
 
     def excerpt_of(self, article: Article) -> str:
         """What listings show under a headline: the analysis' first lines, else the snippet."""
         if article.id not in self._excerpts:
-            text = excerpt(article.analysis)
+            text = self._excerpt(article.analysis)
             if not text and not repeats_headline(article):
                 text = article.snippet[:EXCERPT]
             self._excerpts[article.id] = text

@@ -13,6 +13,7 @@ pages only through autoescaping Jinja2 templates (see ``pagetext``).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from markupsafe import Markup
 from . import feeds_out, listings, storypages
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
+from .pagekeys import PageKeys
 from .pagetext import (
     ENV,
     PageKit,
@@ -103,17 +105,32 @@ def newest_first(articles: list[Article]) -> list[Article]:
 
 
 def plan_pages(
-    config: SiteConfig, articles: list[Article], states: dict[str, FeedState] | None = None
-) -> dict[str, str]:
+    config: SiteConfig,
+    articles: list[Article],
+    states: dict[str, FeedState] | None = None,
+    keys: PageKeys | None = None,
+) -> dict[str, str | None]:
     """Every generated file: ``{path relative to docs/: text}``. Pure.
 
-    ``states`` is the feeds' health from the last ingest, for the feed-health page.
+    ``states`` is the feeds' health from the last ingest, for the feed-health page. With
+    ``keys``, article and story pages whose inputs are unchanged since the last render map to
+    None (their files stay as they are) instead of being rendered again.
     """
-    renderer = Renderer(config)
+    renderer = Renderer(config, keys.excerpts if keys else None)
+    if keys:
+        keys.used_excerpts = renderer.used
     ordered = newest_first(articles)
     stories = storypages.index(ordered)
-    pages = {Renderer.doc_of(a): renderer.article_page(a, stories[a.id]) for a in ordered}
-    pages |= storypages.pages(renderer, stories)
+    pages: dict[str, str | None] = {}
+    for a in ordered:
+        story = stories[a.id]
+
+        def page(a: Article = a, story: Story | None = story) -> str:
+            return renderer.article_page(a, story)
+
+        inputs = (a, *story.articles) if story else (a,)
+        pages[Renderer.doc_of(a)] = keys.page(Renderer.doc_of(a), inputs, page) if keys else page()
+    pages |= storypages.pages(renderer, stories, keys)
     pages |= listings.home(renderer, ordered)
     pages |= listings.archive(renderer, ordered)
     pages |= listings.feeds(renderer, ordered)
@@ -127,9 +144,15 @@ def plan_pages(
     return pages
 
 
-def write_pages(docs_dir: Path, pages: dict[str, str]) -> tuple[int, int]:
-    """Write changed pages, remove stale generated ones. Returns (written, removed)."""
-    written = sum(write_if_changed(docs_dir / rel, text) for rel, text in sorted(pages.items()))
+def write_pages(docs_dir: Path, pages: Mapping[str, str | None]) -> tuple[int, int]:
+    """Write changed pages, remove stale generated ones. Returns (written, removed).
+
+    A page whose text is None is known unchanged: its file is kept as it is."""
+    written = sum(
+        write_if_changed(docs_dir / rel, text)
+        for rel, text in sorted(pages.items())
+        if text is not None
+    )
     removed = 0
     for owned in GENERATED:
         base = docs_dir / owned
@@ -151,6 +174,8 @@ def write_pages(docs_dir: Path, pages: dict[str, str]) -> tuple[int, int]:
 
 def render(config: SiteConfig, articles: list[Article]) -> RenderReport:
     started = time.monotonic()
-    pages = plan_pages(config, articles, load_states(config.cache_dir / "feeds.json"))
+    keys = PageKeys(config)
+    pages = plan_pages(config, articles, load_states(config.cache_dir / "feeds.json"), keys)
     written, removed = write_pages(config.docs_dir, pages)
+    keys.save()
     return RenderReport(len(pages), written, removed, time.monotonic() - started)

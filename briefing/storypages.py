@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from .analyze import DRAFT, REVIEWED, editorial
 from .models import Article
+from .pagekeys import PageKeys
 from .pagetext import ENV, PageKit, front_matter, href
 from .stories import Story, group
 
@@ -66,15 +67,30 @@ def article_context(kit: PageKit, article: Article, story: Story | None) -> dict
     }
 
 
-def pages(kit: PageKit, stories: dict[str, Story]) -> dict[str, str]:
-    """One page per story with more than one article: coverage in time order, its analysis."""
-    result = {}
+def pages(
+    kit: PageKit, stories: dict[str, Story], keys: PageKeys | None = None
+) -> dict[str, str | None]:
+    """One page per story with more than one article: coverage in time order, its analysis.
+    With ``keys``, a story whose articles did not change maps to None (page kept as it is)."""
+    result: dict[str, str | None] = {}
     for story in {s.id: s for s in stories.values()}.values():
         if not has_page(story):
             continue
+
+        def render(story: Story = story) -> str:
+            return story_page(kit, story)
+
         doc = story_doc(story)
-        lead = story.first
-        result[doc] = ENV.get_template("story.md.j2").render(
+        result[doc] = keys.page(doc, story.articles, render) if keys else render()
+    return result
+
+
+def story_page(kit: PageKit, story: Story) -> str:
+    """The text of one story's page."""
+    doc = story_doc(story)
+    lead = story.first
+    return str(
+        ENV.get_template("story.md.j2").render(
             front_matter=front_matter(
                 {"title": html.escape(lead.title), "hide": ["navigation", "toc"]}
             ),
@@ -95,4 +111,4 @@ def pages(kit: PageKit, stories: dict[str, Story]) -> dict[str, str]:
             badge=badge(lead),
             edit_url=kit.edit_url(lead),
         )
-    return result
+    )

@@ -45,3 +45,29 @@ def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -
     removed = articles[0].relative_to(root / "content").with_suffix("").as_posix()
     assert f"{removed}/index.html" not in built
     assert any(name.startswith("search/briefing/terms/") for name in built)
+
+
+def test_rendering_only_what_changed_gives_the_same_pages(built_demo: Path, tmp_path: Path) -> None:
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root)
+    assert run(root, "render").code == 0
+    story_article = next(
+        p
+        for p in sorted((root / "content" / "articles").rglob("*.md"))
+        if "story:" in p.read_text()
+    )
+    text = story_article.read_text(encoding="utf-8")
+    story_article.write_text(
+        text.replace("publisher: ", "publisher: Renamed ", 1), encoding="utf-8"
+    )
+    again = run(root, "render")
+    assert again.code == 0, again.err
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("site"))
+    for cached in ("render.json", "articles.pickle"):  # no memory of the last render
+        (fresh / ".cache" / "briefing" / cached).unlink()
+    shutil.rmtree(fresh / "docs" / "articles")
+    shutil.rmtree(fresh / "docs" / "stories")
+    assert run(fresh, "render").code == 0
+    assert tree(root / "docs") == tree(fresh / "docs")
+    assert "Renamed" in (root / "docs" / story_article.relative_to(root / "content")).read_text()

@@ -1,0 +1,75 @@
+"""Skip re-rendering pages whose inputs did not change since the last render.
+
+An article page depends on its article, the other articles of its story and the site's
+settings; a story page on its articles. Each such page's inputs are hashed into a key, kept
+in ``.cache/briefing/render.json``; when the key and the page file are both still there the
+page is not rendered again. Losing the file only costs one full render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import __version__
+from .files import atomic_write
+from .models import Article, SiteConfig
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def site_key(config: SiteConfig) -> str:
+    """Everything every page depends on: settings, briefing's version, its templates."""
+    digest = hashlib.sha256(f"{__version__}\0{config!r}".encode())
+    for path in sorted(TEMPLATES.iterdir()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class PageKeys:
+    """The keys of the last render, and this render's."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.path = config.cache_dir / "render.json"
+        self.docs_dir = config.docs_dir
+        self.site = site_key(config)
+        self.new: dict[str, str] = {}
+        self._stamps: dict[str, str] = {}
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            saved = {}
+        if not isinstance(saved, dict) or saved.get("site") != self.site:
+            saved = {}
+        self.old: dict[str, str] = saved.get("pages") or {}
+        # Listing excerpts by analysis (Markdown rendered to text), reused between runs.
+        self.excerpts: dict[str, str] = saved.get("excerpts") or {}
+        self.used_excerpts: dict[str, str] = {}
+        self.skipped = 0
+
+    def _stamp(self, article: Article) -> str:
+        stamp = self._stamps.get(article.id)
+        if stamp is None:
+            fields = (article, sorted(article.extra.items(), key=lambda kv: kv[0]))
+            stamp = hashlib.sha1(repr(fields).encode(), usedforsecurity=False).hexdigest()
+            self._stamps[article.id] = stamp
+        return stamp
+
+    def page(self, doc: str, inputs: Iterable[Article], render: Callable[[], str]) -> str | None:
+        """The page's text, or None when it is unchanged (its file is left as it is)."""
+        digest = hashlib.sha1(self.site.encode(), usedforsecurity=False)
+        for article in inputs:
+            digest.update(self._stamp(article).encode())
+        key = digest.hexdigest()
+        self.new[doc] = key
+        if self.old.get(doc) == key and (self.docs_dir / doc).is_file():
+            self.skipped += 1
+            return None
+        return render()
+
+    def save(self) -> None:
+        data = {"site": self.site, "pages": self.new, "excerpts": self.used_excerpts}
+        atomic_write(self.path, json.dumps(data, sort_keys=True), durable=False)
