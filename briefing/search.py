@@ -137,7 +137,8 @@ def build_index(articles: Iterable[Article]) -> dict[str, str]:
         buckets[bucket(word)][word] = sorted(postings[word])
     files: dict[str, str] = {}
     base = INDEX_DIR.as_posix()
-    for number, terms in buckets.items():
+    for number in range(BUCKETS):  # empty ones too: a query never meets a 404
+        terms = buckets.get(number, {})
         files[f"{base}/terms/{number}.json"] = json.dumps(terms, separators=(",", ":"))
     for start in range(0, len(ordered), DOCS_PER_CHUNK):
         rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
