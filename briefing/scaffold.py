@@ -39,6 +39,7 @@ ACTIONS = {
     "upload_artifact": "330a01c490aca151604b8cf639adc76d48f6c5d4 # v5.0.0",
     "upload_pages_artifact": "7b1f4a764d45c48632c6b24a0339c27f5614fb0b # v4.0.0",
     "deploy_pages": "d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e # v4.0.5",
+    "cache": "0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0",
 }
 PYTHON = "3.11"
 
