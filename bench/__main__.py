@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="N=200 smoke test; RESULTS.md untouched")
     p.add_argument("--no-blog", action="store_true", help="skip the (slow) blog-plugin anchor")
     p.add_argument("--blog-max", type=int, default=0, help="run the blog anchor only up to this N")
+    p.add_argument("--analyze-max", type=int, default=0, help="time analyze only up to this N")
     p.add_argument("--no-plain", action="store_true", help="skip the plain MkDocs anchor")
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium search probe")
     p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
@@ -250,7 +251,8 @@ def main(argv: list[str]) -> int:
         return 0
     for n in sizes:
         blog = not args.no_blog and (not args.blog_max or n <= args.blog_max)
-        result = run_size(n, args.seed, blog, not args.no_plain, not args.no_browser)
+        analyze = not args.analyze_max or n <= args.analyze_max
+        result = run_size(n, args.seed, blog, not args.no_plain, not args.no_browser, analyze)
         result.command = "python -m bench " + " ".join(argv)
         results.append(result)
         (OUT / f"n{n}" / "result.json").write_text(

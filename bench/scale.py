@@ -172,7 +172,9 @@ def measure_site(result: SizeResult, site: Path) -> None:
 # -- one N --------------------------------------------------------------------------------------
 
 
-def run_size(n: int, seed: int, blog: bool, plain: bool, browser: bool) -> SizeResult:
+def run_size(
+    n: int, seed: int, blog: bool, plain: bool, browser: bool, analyze: bool = True
+) -> SizeResult:
     timeout = 300 + 0.3 * n
     base = OUT / f"n{n}"
     root = fresh_root(base / "site-root")
@@ -190,16 +192,17 @@ def run_size(n: int, seed: int, blog: bool, plain: bool, browser: bool) -> SizeR
 
     step("ingest", "ingest", "-q")
     copy = base / "analyze-root"
-    if analyze_available():
+    analyze = analyze and analyze_available()
+    if analyze:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(root, copy)  # the articles as ingested: empty bodies
     written = generate.write_analyses(root, items)
     print(f"  wrote a ~350-word analysis into {written:,} article files", flush=True)
-    if analyze_available():
+    if analyze:
         step("analyze (empty bodies)", "analyze", "-q", "--analyzer", "offline", where=copy)
         shutil.rmtree(copy, ignore_errors=True)
     else:
-        result.steps["analyze (empty bodies)"] = Step("analyze", None, None, True, "unavailable")
+        result.steps["analyze (empty bodies)"] = Step("analyze", None, None, True, "not run")
     step("render (cold)", "render", "-q")
     step("render (nothing changed)", "render", "-q")
     make_cold(root)
