@@ -19,67 +19,82 @@ from .state import FeedState
 LISTING_LIMIT = 500
 
 
-def home(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
+Pages = dict[str, str | None]  # None: unchanged since the last render (see pagekeys.py)
+
+
+def home(kit: PageKit, ordered: list[Article]) -> Pages:
     latest = ordered[: kit.config.home_limit]
-    text = ENV.get_template("home.md.j2").render(
-        front_matter=front_matter(
-            {"title": "Latest", "hide": ["navigation", "toc"], "search": {"exclude": True}}
-        ),
-        site_name=kit.config.site_name,
-        groups=kit.listing("index.md", latest),
-        total=len(ordered),
-        shown=len(latest),
-        archive_href=href("index.md", "archive/index.md"),
-        feeds_href=href("index.md", "feeds/index.md"),
-    )
-    return {"index.md": text}
+
+    def render() -> str:
+        return ENV.get_template("home.md.j2").render(
+            front_matter=front_matter(
+                {"title": "Latest", "hide": ["navigation", "toc"], "search": {"exclude": True}}
+            ),
+            site_name=kit.config.site_name,
+            groups=kit.listing("index.md", latest),
+            total=len(ordered),
+            shown=len(latest),
+            archive_href=href("index.md", "archive/index.md"),
+            feeds_href=href("index.md", "feeds/index.md"),
+        )
+
+    return {"index.md": kit.keyed("index.md", latest, render, f"{len(ordered)}")}
 
 
 def _group_page(
-    kit: PageKit, doc: str, title: str, lede: str, articles: list[Article]
-) -> dict[str, str]:
-    shown = articles[:LISTING_LIMIT]
-    text = ENV.get_template("group.md.j2").render(
-        front_matter=listing_meta(title),
-        title=title,
-        lede=lede,
-        count=len(articles),
-        shown=len(shown),
-        groups=kit.listing(doc, shown),
-        archive_href=href(doc, "archive/index.md"),
-    )
-    return {doc: text}
+    kit: PageKit,
+    doc: str,
+    title: str,
+    lede: str,
+    articles: list[Article],
+    limit: int | None = LISTING_LIMIT,
+) -> Pages:
+    shown = articles[:limit]
+
+    def render() -> str:
+        return ENV.get_template("group.md.j2").render(
+            front_matter=listing_meta(title),
+            title=title,
+            lede=lede,
+            count=len(articles),
+            shown=len(shown),
+            groups=kit.listing(doc, shown),
+            archive_href=href(doc, "archive/index.md"),
+        )
+
+    return {doc: kit.keyed(doc, shown, render, f"{title}\0{lede}\0{len(articles)}")}
 
 
-def _index_page(doc: str, title: str, lede: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+def _index_page(doc: str, title: str, lede: str, rows: list[dict[str, Any]]) -> Pages:
     text = ENV.get_template("index.md.j2").render(
         front_matter=listing_meta(title), title=title, lede=lede, rows=rows
     )
     return {doc: text}
 
 
-def archive(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
+def archive(kit: PageKit, ordered: list[Article]) -> Pages:
     """An index of months and one page per month (so no page lists the whole briefing)."""
     months: dict[str, list[Article]] = defaultdict(list)
     for article in ordered:
         months[kit.month_doc(article.published)].append(article)
-    pages: dict[str, str] = {}
+    pages: Pages = {}
     rows = []
     for doc, items in months.items():
         label = f"{kit.local(items[0].published):%B %Y}"
-        pages |= _group_page(kit, doc, label, f"Articles published in {label}.", items)
+        # Month pages are where everything can be found: never capped.
+        pages |= _group_page(kit, doc, label, f"Articles published in {label}.", items, None)
         rows.append({"name": label, "href": href("archive/index.md", doc), "count": len(items)})
     lede = "Every article in the briefing, month by month, newest first."
     return pages | _index_page("archive/index.md", "Archive", lede, rows)
 
 
-def feeds(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
+def feeds(kit: PageKit, ordered: list[Article]) -> Pages:
     """One page per feed (what an article's back link leads to) and the Sources index."""
     by_feed: dict[str, list[Article]] = {f.name: [] for f in kit.config.feeds}
     for article in ordered:
         by_feed.setdefault(kit.feed_of(article), []).append(article)
     configured = {f.name for f in kit.config.feeds}
-    pages: dict[str, str] = {}
+    pages: Pages = {}
     rows = []
     for name, items in by_feed.items():
         doc = f"feeds/{feed_slug(name)}.md"
@@ -104,9 +119,9 @@ def _by_name(kit: PageKit, folder: str, named: list[tuple[str, Article]]) -> dic
     return groups
 
 
-def publishers(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
+def publishers(kit: PageKit, ordered: list[Article]) -> Pages:
     groups = _by_name(kit, "publishers", [(a.publisher, a) for a in ordered if a.publisher])
-    pages: dict[str, str] = {}
+    pages: Pages = {}
     rows = []
     for doc, (name, items) in sorted(groups.items(), key=lambda g: g[1][0].casefold()):
         domain = items[0].domain
@@ -117,9 +132,9 @@ def publishers(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
     return pages | _index_page("publishers/index.md", "Publishers", lede, rows)
 
 
-def tags(kit: PageKit, ordered: list[Article]) -> dict[str, str]:
+def tags(kit: PageKit, ordered: list[Article]) -> Pages:
     groups = _by_name(kit, "tags", [(t, a) for a in ordered for t in dict.fromkeys(a.tags)])
-    pages: dict[str, str] = {}
+    pages: Pages = {}
     rows = []
     for doc, (name, items) in sorted(groups.items(), key=lambda g: g[1][0].casefold()):
         pages |= _group_page(kit, doc, f"#{name}", f"Articles tagged {name}.", items)
@@ -135,7 +150,7 @@ def _stamp(kit: PageKit, value: str) -> str:
         return value
 
 
-def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -> dict[str, str]:
+def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -> Pages:
     """Each feed's last successful fetch, last error, failures in a row and article count."""
     counts: dict[str, int] = defaultdict(int)
     for article in ordered:

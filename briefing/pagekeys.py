@@ -58,9 +58,12 @@ class PageKeys:
             self._stamps[article.id] = stamp
         return stamp
 
-    def page(self, doc: str, inputs: Iterable[Article], render: Callable[[], str]) -> str | None:
-        """The page's text, or None when it is unchanged (its file is left as it is)."""
-        digest = hashlib.sha1(self.site.encode(), usedforsecurity=False)
+    def page(
+        self, doc: str, inputs: Iterable[Article], render: Callable[[], str], extra: str = ""
+    ) -> str | None:
+        """The page's text, or None when it is unchanged (its file is left as it is).
+        ``extra``: anything else the page shows (a count, a title)."""
+        digest = hashlib.sha1(f"{self.site}\0{extra}".encode(), usedforsecurity=False)
         for article in inputs:
             digest.update(self._stamp(article).encode())
         key = digest.hexdigest()

@@ -11,6 +11,7 @@ import html
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from markupsafe import Markup
 from slugify import slugify
 
 from .models import Article, SiteConfig
+from .pagekeys import PageKeys
 
 EXCERPT = 240
 
@@ -125,6 +127,13 @@ class PageKit:
         # Excerpts by analysis text (hashed), kept between runs by the caller (PageKeys).
         self.known = {} if known is None else known
         self.used: dict[str, str] = {}
+        self.keys: PageKeys | None = None  # set by render: skip pages whose inputs are unchanged
+
+    def keyed(
+        self, doc: str, inputs: Sequence[Article], render: Callable[[], str], extra: str = ""
+    ) -> str | None:
+        """``render()``, or None when ``keys`` knows the page is unchanged."""
+        return self.keys.page(doc, inputs, render, extra) if self.keys else render()
 
     def _excerpt(self, analysis: str) -> str:
         key = hashlib.sha1(analysis.encode(), usedforsecurity=False).hexdigest()

@@ -119,6 +119,7 @@ def plan_pages(
     renderer = Renderer(config, keys.excerpts if keys else None)
     if keys:
         keys.used_excerpts = renderer.used
+        renderer.keys = keys
     ordered = newest_first(articles)
     stories = storypages.index(ordered)
     pages: dict[str, str | None] = {}
