@@ -156,3 +156,49 @@ class Shells:
         if shell.count(_CONTENT) != 1:
             return None
         return shell
+
+
+# -- one Markdown instance ----------------------------------------------------------------
+
+
+class SharedMarkdown:
+    """Python-Markdown for generated pages: one instance reset between pages, where MkDocs
+    builds a new one (extensions and all) for every page, which costs about as much as
+    converting an analysis. Otherwise it does exactly what MkDocs' ``Page.render`` does,
+    with MkDocs' own processors for links, anchors and the title."""
+
+    def __init__(self, config: Any) -> None:
+        import markdown
+
+        self.md = markdown.Markdown(
+            extensions=config["markdown_extensions"],
+            extension_configs=config["mdx_configs"] or {},
+        )
+        self._html: dict[str, str] = {}  # analyses without links, shared by article and story
+
+    def render(self, page: Any, config: Any, files: Any) -> None:
+        from mkdocs.structure import pages
+        from mkdocs.structure.toc import get_toc
+
+        md = self.md.reset()
+        raw_html = pages._RawHTMLPreprocessor()
+        raw_html._register(md)
+        anchors = pages._ExtractAnchorsTreeprocessor(page.file, files, config)
+        anchors._register(md)
+        relative = pages._RelativePathTreeprocessor(page.file, files, config)
+        relative._register(md)
+        title = pages._ExtractTitleTreeprocessor()
+        title._register(md)
+        text = page.markdown
+        reusable = "[" not in text and "<" not in text and "#" not in text
+        if reusable and text in self._html:
+            page.content = self._html[text]
+        else:
+            page.content = md.convert(text)
+            if reusable:
+                self._html[text] = page.content
+        page.toc = get_toc(getattr(md, "toc_tokens", []))
+        page._title_from_render = title.title
+        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
+        if log.getEffectiveLevel() > logging.DEBUG:
+            page.links_to_anchors = relative.links_to_anchors

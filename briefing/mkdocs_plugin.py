@@ -7,6 +7,7 @@ template overrides ship with the package instead of being copied into every brie
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -33,6 +34,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         super().__init__()
         self._splits: dict[str, fastpages.Split] = {}
         self._shells = fastpages.Shells()
+        self._markdown: fastpages.SharedMarkdown | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if str(THEME_DIR) not in config.theme.dirs:
@@ -65,6 +67,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self._splits.clear()
         self._shells = fastpages.Shells()
+        self._markdown = None
         if os.environ.get("BRIEFING_RENDER_ON_BUILD") != "1":
             return
         from .config import load_site
@@ -100,6 +103,15 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 self._splits[page.file.src_uri] = split
                 return split.markdown
         return markdown
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        from .render import GENERATED
+
+        if fastpages.enabled() and page.file.src_uri.startswith(GENERATED):
+            if self._markdown is None:
+                self._markdown = fastpages.SharedMarkdown(config)
+            page.render = functools.partial(self._markdown.render, page)  # type: ignore[method-assign]
+        return page
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         split = self._splits.pop(page.file.src_uri, None)
