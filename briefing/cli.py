@@ -140,6 +140,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
     how = "incremental" if built.incremental else "full"
+    if built.jobs > 1:
+        how += f", {built.jobs} processes"
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,20 @@ _CONTENT = "<h1>BRIEFINGSHELLCONTENT</h1>"
 def enabled() -> bool:
     """On unless ``BRIEFING_FASTPAGES=0`` (tests and benchmarks compare both ways)."""
     return os.environ.get("BRIEFING_FASTPAGES", "1") != "0"
+
+
+def shard() -> tuple[int, int]:
+    """(this build process, how many): set by ``site.build_site`` for parallel builds."""
+    value = os.environ.get("BRIEFING_SHARD", "0/1")
+    number, _, count = value.partition("/")
+    return (int(number), int(count)) if number.isdigit() and count.isdigit() else (0, 1)
+
+
+def shard_of(src_uri: str, shards: int) -> int:
+    """Which build process builds a page: leaf pages are spread, the rest are the first's."""
+    if shards <= 1 or not is_leaf(src_uri):
+        return 0
+    return zlib.crc32(src_uri.encode()) % shards
 
 
 def is_leaf(src_uri: str) -> bool:

@@ -37,6 +37,13 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._markdown: fastpages.SharedMarkdown | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if fastpages.shard()[0]:
+            # A helper build process writes only its share of article and story pages: the
+            # 404 page, the sitemap and the search indexes are the first process's job.
+            config.theme.static_templates.clear()
+            search = [p for n, p in config.plugins.items() if n.endswith("search")]
+            handlers = config.plugins.events["post_build"]
+            handlers[:] = [h for h in handlers if getattr(h, "__self__", None) not in search]
         if str(THEME_DIR) not in config.theme.dirs:
             config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS not in config.extra_css:
@@ -135,14 +142,30 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         from .render import GENERATED
 
-        for file in files.documentation_pages():
-            if not file.src_uri.startswith(GENERATED):
+        shard, shards = fastpages.shard()
+        for file in files:
+            if not file.is_documentation_page():
+                if shard:  # theme and static files are the first build process's job
+                    file.is_modified = _never  # type: ignore[method-assign]
+            elif fastpages.shard_of(file.src_uri, shards) != shard:
+                file.is_modified = _never  # type: ignore[method-assign]  # another's page
+            elif not file.src_uri.startswith(GENERATED):
                 # Hand-written pages are few and are all Material's own search index holds:
                 # an incremental (dirty) build must always rebuild them, or it loses them.
-                file.is_modified = lambda: True  # type: ignore[method-assign]
+                file.is_modified = _always  # type: ignore[method-assign]
         return files
 
+    def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        # A page this build does not rebuild is never read, so a nav entry without a title
+        # in mkdocs.yml would have none: read those few pages' source for their titles.
+        for page in nav.pages:
+            if page.markdown is None and not page.file.is_modified():
+                page.read_source(config)
+        return nav
+
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if fastpages.shard()[0]:
+            return
         from .config import load_site
         from .search import write_index
         from .store import ContentStore
@@ -162,3 +185,11 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if content.is_dir():
             server.watch(str(content))
         return server
+
+
+def _always() -> bool:
+    return True
+
+
+def _never() -> bool:
+    return False

@@ -6,9 +6,12 @@ import contextlib
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ class BuildReport:
     pages: int
     seconds: float
     incremental: bool = False
+    jobs: int = 1
 
 
 @contextlib.contextmanager
@@ -79,19 +83,77 @@ def _page_outputs(docs_dir: Path) -> set[str]:
     return outputs
 
 
+PARALLEL_MIN = 300  # pages to build before it pays to start more processes
+MAX_JOBS = 4
+
+
+def _jobs(changed: int) -> int:
+    """How many processes build the site: one per core for big builds (``BRIEFING_JOBS``
+    overrides, for tests and benchmarks)."""
+    forced = os.environ.get("BRIEFING_JOBS", "")
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
+    if changed < PARALLEL_MIN:
+        return 1
+    return max(1, min(MAX_JOBS, len(os.sched_getaffinity(0))))
+
+
+def _mkdocs_build(root: Path, target: Path, strict: bool, shard: tuple[int, int]) -> None:
+    """One MkDocs build (dirty: only pages newer than their HTML) of one shard of the pages."""
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    os.environ["BRIEFING_SHARD"] = f"{shard[0]}/{shard[1]}"  # read by the briefing plugin
+    quiet = _DropDirtyWarning()
+    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
+    try:
+        with _in_dir(root):
+            mk = load_config(
+                config_file=str(root / "mkdocs.yml"), strict=strict, site_dir=str(target)
+            )
+            build(mk, dirty=True)
+    except exceptions.Abort as exc:
+        raise BuildError(f"mkdocs build failed: {exc}") from None
+    except exceptions.ConfigurationError as exc:
+        raise BuildError(f"mkdocs.yml: {exc}") from None
+    finally:
+        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
+        os.environ.pop("BRIEFING_SHARD", None)
+
+
+def _shard_process(root: str, target: str, strict: bool, shard: int, shards: int) -> None:
+    """Entry point of a build process (spawned: nothing inherited but arguments)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.getLogger("mkdocs").addHandler(handler)
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    _mkdocs_build(Path(root), Path(target), strict, (shard, shards))
+
+
+def _build_in_parallel(root: Path, target: Path, strict: bool, jobs: int) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [
+            pool.submit(_shard_process, str(root), str(target), strict, shard, jobs)
+            for shard in range(jobs)
+        ]
+        problems = [str(f.exception()) for f in futures if f.exception() is not None]
+    if problems:
+        raise BuildError("; ".join(dict.fromkeys(problems)))
+
+
 def build_site(
     config: SiteConfig, site_dir: Path | None = None, strict: bool = True, full: bool = False
 ) -> BuildReport:
     """Run ``mkdocs build`` (strict) for the site root; raise BuildError with MkDocs' reason.
 
     Incremental unless ``full``: when nothing the whole site depends on changed since the last
-    build into the same folder (``fingerprint``), MkDocs' dirty mode rebuilds only the pages
-    whose docs file changed, and the pages whose docs file is gone are removed.
+    build into the same folder (``fingerprint``), only the pages whose docs file is newer than
+    their HTML are built, and the pages whose docs file is gone are removed. Big builds are
+    split over the machine's cores: each process builds a share of the article and story
+    pages, the first also everything else.
     """
-    from mkdocs import exceptions
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
     started = time.monotonic()
     target = (site_dir or config.root / "site").resolve()
     state_path = config.cache_dir / "build.json"
@@ -107,33 +169,43 @@ def build_site(
         and state.get("site_dir") == str(target)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
-    quiet = _DropDirtyWarning()
-    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
-    try:
-        with _in_dir(config.root):
-            mk = load_config(
-                config_file=str(config.root / "mkdocs.yml"), strict=strict, site_dir=str(target)
-            )
-            build(mk, dirty=dirty)
-    except exceptions.Abort as exc:
-        raise BuildError(f"mkdocs build failed: {exc}") from None
-    except exceptions.ConfigurationError as exc:
-        raise BuildError(f"mkdocs.yml: {exc}") from None
-    finally:
-        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
     outputs = _page_outputs(config.docs_dir)
+    if dirty:
+        since = float(state.get("started", 0))
+        changed = sum(1 for p in config.docs_dir.rglob("*.md") if p.stat().st_mtime >= since)
+    else:
+        changed = len(outputs)
+        _empty(target)
+    jobs = _jobs(changed)
+    build_started = time.time()
+    if jobs == 1:
+        _mkdocs_build(config.root, target, strict, (0, 1))
+    else:
+        _build_in_parallel(config.root, target, strict, jobs)
     for stale in set(state.get("pages", [])) - outputs if dirty else ():
         page = target / stale
         page.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
             page.parent.rmdir()
-    atomic_write(
-        state_path,
-        json.dumps({"fingerprint": stamp, "site_dir": str(target), "pages": sorted(outputs)}),
-        durable=False,
-    )
-    pages = len(outputs)
-    return BuildReport(target, pages, time.monotonic() - started, incremental=dirty)
+    record = {
+        "fingerprint": stamp,
+        "site_dir": str(target),
+        "started": build_started,
+        "pages": sorted(outputs),
+    }
+    atomic_write(state_path, json.dumps(record), durable=False)
+    return BuildReport(target, len(outputs), time.monotonic() - started, dirty, jobs)
+
+
+def _empty(folder: Path) -> None:
+    """Remove everything in ``folder`` (a full build starts from nothing)."""
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def serve_site(config: SiteConfig, dev_addr: str | None = None) -> None:

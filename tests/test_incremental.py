@@ -71,3 +71,18 @@ def test_rendering_only_what_changed_gives_the_same_pages(built_demo: Path, tmp_
     assert run(fresh, "render").code == 0
     assert tree(root / "docs") == tree(fresh / "docs")
     assert "Renamed" in (root / "docs" / story_article.relative_to(root / "content")).read_text()
+
+
+def test_a_build_split_over_processes_equals_a_single_process_build(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site"))
+    single = run(root, "build", "--full", env={"BRIEFING_JOBS": "1"})
+    assert single.code == 0, single.err
+    split = run(
+        root, "build", "--full", "--site-dir", str(tmp_path / "split"), env={"BRIEFING_JOBS": "3"}
+    )
+    assert split.code == 0, split.err
+    assert "3 processes" in split.out
+    assert tree(root / "site") == tree(tmp_path / "split")
