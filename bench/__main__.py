@@ -64,11 +64,11 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
     full = _seconds(r.steps.get(FULL))
     floor = r.floor.docs_seconds if r.floor and r.floor.docs_pages else None
     ratio = full / floor if full and floor else None
-    add("full build / Markdown floor", ratio, "{:.1f}×", "≤ 2×", ratio is not None and ratio <= 2)
+    add("full build / Markdown floor", ratio, "{:.2f}×", "≤ 2×", ratio is not None and ratio <= 2)
     cpu = r.steps[FULL].cpu_seconds if FULL in r.steps and r.steps[FULL].ok else None
     floor_cpu = r.floor.docs_cpu_seconds if r.floor else None
     ratio = cpu / floor_cpu if cpu and floor_cpu else None
-    add("full build / Markdown floor, CPU time", ratio, "{:.1f}×", "(info)", None)
+    add("full build / Markdown floor, CPU time", ratio, "{:.2f}×", "(info)", None)
     blog = _seconds(r.steps.get(BLOG))
     ratio = blog / full if blog and full else None
     add("blog plugin / full build", ratio, "{:.1f}×", "≥ 5×", ratio is not None and ratio >= 5)
