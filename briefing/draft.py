@@ -9,8 +9,9 @@ and HTML (``markdown_text``), so feed text can never become markup, a link or a 
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,6 +98,8 @@ class Briefing:
     articles: int
     common: frozenset[str]  # headline word stems in a quarter of all headlines or more
     zone: ZoneInfo
+    by_name: dict[str, list[Story]]  # recurring name -> its stories, oldest first
+    by_tag: dict[str, list[Story]]  # tag -> stories with an article so tagged, oldest first
 
     @classmethod
     def of(cls, articles: Sequence[Article], timezone: str = "UTC") -> Briefing:
@@ -118,18 +121,42 @@ class Briefing:
         tags = Counter(t for a in articles for t in set(a.tags))
         spread_words = Counter(w for a in articles for w in stems(a.title))
         common = frozenset(w for w, n in spread_words.items() if n * 4 >= len(articles) > 3)
-        return cls(stories, story_of, recurring, tags, len(articles), common, ZoneInfo(timezone))
+        by_name: dict[str, list[Story]] = defaultdict(list)
+        by_tag: dict[str, list[Story]] = defaultdict(list)
+        for story in stories:  # oldest first, so each list is too
+            for name in recurring[story.id]:
+                by_name[name].append(story)
+            for tag in dict.fromkeys(t for a in story.articles for t in a.tags):
+                by_tag[tag].append(story)
+        return cls(
+            stories,
+            story_of,
+            recurring,
+            tags,
+            len(articles),
+            common,
+            ZoneInfo(timezone),
+            dict(by_name),
+            dict(by_tag),
+        )
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
         return f"{local.day} {local:%B %Y}"
 
-    def earlier_with(self, story: Story, test: Any) -> Story | None:
-        """The most recent story before ``story`` for which ``test(story)`` holds."""
-        for other in reversed(self.stories):
-            if other.first.published < story.first.published and test(other):
-                return other
-        return None
+    def earlier_named(self, story: Story, name: str) -> Story | None:
+        """The most recent story before ``story`` among those where ``name`` recurs (found by
+        bisection, so drafting a whole briefing stays close to linear)."""
+        return _latest_before(self.by_name.get(name, ()), story)
+
+    def earlier_tagged(self, story: Story, tag: str) -> Story | None:
+        """The most recent story before ``story`` with an article tagged ``tag``."""
+        return _latest_before(self.by_tag.get(tag, ()), story)
+
+
+def _latest_before(candidates: Sequence[Story], story: Story) -> Story | None:
+    index = bisect.bisect_left(candidates, story.first.published, key=lambda s: s.first.published)
+    return candidates[index - 1] if index else None
 
 
 def _gap(before: datetime, after: datetime) -> str:
@@ -191,7 +218,7 @@ def draft(article: Article, briefing: Briefing) -> str:
     ]
     connections = []
     for name in briefing.names.get(story.id, ())[:2]:
-        earlier = briefing.earlier_with(story, lambda s, n=name: n in briefing.names.get(s.id, ()))
+        earlier = briefing.earlier_named(story, name)
         if earlier:
             connections.append(
                 {
@@ -204,9 +231,7 @@ def draft(article: Article, briefing: Briefing) -> str:
     rare_tags = [t for t in article.tags if briefing.tag_count[t] <= briefing.articles // 3]
     tag_link = None
     for tag in rare_tags:
-        earlier = briefing.earlier_with(
-            story, lambda s, t=tag: any(t in a.tags for a in s.articles)
-        )
+        earlier = briefing.earlier_tagged(story, tag)
         if earlier:
             tag_link = {
                 "tag": tag,

@@ -14,6 +14,7 @@ new articles arrive, and an editor can move an article in or out of a story by e
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -151,8 +152,12 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
             article_id = parent[article_id]
         return article_id
 
+    # Only articles within WINDOW of each other can link: with both lists sorted by time, each
+    # article meets its neighbours in time, not the whole briefing (linear, not quadratic).
     for i, a in enumerate(loose):
         for b in loose[i + 1 :]:
+            if b.published - a.published > WINDOW:
+                break
             if matcher.score(a, b) >= LINK:
                 ra, rb = sorted((root(a.id), root(b.id)))
                 parent[rb] = ra
@@ -160,10 +165,13 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
     for article in loose:  # oldest first, so each group's first member is its oldest
         groups[root(article.id)].append(article)
     new: dict[str, str] = {}
+    times = [a.published for a in recorded]
     for members in groups.values():
         best: tuple[float, str] | None = None
         for article in members:
-            for other in recorded:
+            start = bisect.bisect_left(times, article.published - WINDOW)
+            end = bisect.bisect_right(times, article.published + WINDOW)
+            for other in recorded[start:end]:
                 score = matcher.score(article, other)
                 if score >= LINK and (best is None or score > best[0]):
                     best = (score, recorded_story(other))
