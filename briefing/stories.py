@@ -136,46 +136,52 @@ def _overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> flo
 def assign(articles: Sequence[Article]) -> dict[str, str]:
     """``{article id: story id}`` for every article that has no story yet. Pure.
 
-    The articles without a story are grouped by single linkage (any linked pair joins two
-    groups), which does not depend on the order of files. A group that links to articles with
-    a recorded story joins the best-scoring such story; otherwise it starts a story named after
-    its oldest article. Recorded stories are never changed.
+    The articles without a story are taken oldest first (ties by id, so the order of files
+    never matters); each joins the groups it links to (merging them), or starts one. Only
+    groups that started within ``WINDOW`` of the article take it, so links can never chain a
+    whole busy briefing into one "story". A group that links to articles with a recorded
+    story joins the best-scoring such story; otherwise it starts a story named after its
+    oldest article.
+    Recorded stories are never changed.
     """
     matcher = Matcher(articles)
     recorded = [a for a in oldest_first(articles) if recorded_story(a)]
     loose = [a for a in oldest_first(articles) if not recorded_story(a)]
-    parent = {a.id: a.id for a in loose}
-
-    def root(article_id: str) -> str:
-        while parent[article_id] != article_id:
-            parent[article_id] = parent[parent[article_id]]
-            article_id = parent[article_id]
-        return article_id
-
-    # Only articles within WINDOW of each other can link: with both lists sorted by time, each
-    # article meets its neighbours in time, not the whole briefing (linear, not quadratic).
-    for i, a in enumerate(loose):
-        for b in loose[i + 1 :]:
-            if b.published - a.published > WINDOW:
-                break
-            if matcher.score(a, b) >= LINK:
-                ra, rb = sorted((root(a.id), root(b.id)))
-                parent[rb] = ra
-    groups: dict[str, list[Article]] = defaultdict(list)
-    for article in loose:  # oldest first, so each group's first member is its oldest
-        groups[root(article.id)].append(article)
+    found: list[list[Article]] = []  # emptied when merged into an earlier group
+    first_open = 0  # groups before this one started more than WINDOW ago
+    for article in loose:
+        while first_open < len(found) and (
+            not found[first_open] or article.published - found[first_open][0].published > WINDOW
+        ):
+            first_open += 1
+        linked = [
+            index
+            for index in range(first_open, len(found))
+            if found[index] and max(matcher.score(article, m) for m in found[index]) >= LINK
+        ]
+        if not linked:
+            found.append([article])
+            continue
+        # An article that links to several open groups joins them (it bridges two outlets'
+        # reports of one event); all of them started within WINDOW of it.
+        target = found[linked[0]]
+        for index in linked[1:]:
+            target.extend(found[index])
+            found[index] = []
+        target.append(article)
+        target.sort(key=lambda a: (a.published, a.id))
     new: dict[str, str] = {}
     times = [a.published for a in recorded]
-    for members in groups.values():
-        best: tuple[float, str] | None = None
+    for members in (group for group in found if group):
+        joined: tuple[float, str] | None = None
         for article in members:
             start = bisect.bisect_left(times, article.published - WINDOW)
             end = bisect.bisect_right(times, article.published + WINDOW)
             for other in recorded[start:end]:
                 score = matcher.score(article, other)
-                if score >= LINK and (best is None or score > best[0]):
-                    best = (score, recorded_story(other))
-        story = best[1] if best else story_id_for(members[0])
+                if score >= LINK and (joined is None or score > joined[0]):
+                    joined = (score, recorded_story(other))
+        story = joined[1] if joined else story_id_for(members[0])
         new.update((a.id, story) for a in members)
     return new
 

@@ -138,3 +138,25 @@ def test_demo_story_ids_are_recorded_by_analyze(demo_root: Path) -> None:
     articles = [parse_article(p.read_text(encoding="utf-8"), p) for p in files]
     assert all(isinstance(a.extra.get("story"), str) for a in articles)
     assert {g for g in titles_of_groups(articles) if len(g) > 1} == DEMO_STORIES
+
+
+def test_links_never_chain_a_busy_briefing_into_one_story() -> None:
+    # Each headline shares its distinctive words with the next one, every six hours, from
+    # alternating publishers: single linkage would make all 120 one "story".
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    rare = [f"quorvex{n}" for n in range(121)]
+    chain = [
+        Article(
+            id=f"chain:{n}",
+            title=f"Harbour {rare[n]} {rare[n + 1]} update",
+            publisher=("Quayside Gazette", "Estuary Wire")[n % 2],
+            link=f"https://chain.example/{n}",
+            published=start + timedelta(hours=6 * n),
+            first_seen=start + timedelta(hours=6 * n),
+        )
+        for n in range(120)
+    ]
+    assigned = assign(chain)
+    for story in group([replace(a, extra={"story": assigned[a.id]}) for a in chain]):
+        span = story.articles[-1].published - story.articles[0].published
+        assert span <= timedelta(hours=72), (story.id, len(story.articles))
