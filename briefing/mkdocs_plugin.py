@@ -120,6 +120,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             page.render = functools.partial(self._markdown.render, page)  # type: ignore[method-assign]
         return page
 
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if fastpages.enabled() and fastpages.is_leaf(page.file.src_uri):
+            # Written next: MkDocs would keep every page's Markdown and HTML until the build
+            # ends, which at tens of thousands of articles is most of the build's memory.
+            page.content = None
+            page.markdown = ""
+        return output
+
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         split = self._splits.pop(page.file.src_uri, None)
         return fastpages.assemble(split, html) if split else html
