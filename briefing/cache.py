@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -55,12 +56,13 @@ def load_articles(
         old = _read(cache_path)
     new: dict[str, Entry] = {}
     now_ns = time.time_ns()
+    prefix = len(str(root)) + 1
     for path in files:
         try:
-            stat = path.stat()
+            stat = os.stat(path)  # noqa: PTH116 - no Path objects in the hot loop
         except FileNotFoundError:
             continue
-        key = path.relative_to(root).as_posix()
+        key = str(path)[prefix:]  # relative to the root (files are under it)
         hit = old.get(key)
         if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
             new[key] = hit

@@ -145,6 +145,10 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             return shells.render(context["page"], str(context["base_url"]), full)
 
         env.globals["briefing_leaf"] = briefing_leaf
+        # Material's templates are compiled on every build; keep the compiled code.
+        cache = Path(config.config_file_path).parent / ".cache" / "briefing" / "jinja"
+        cache.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
         return env
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

@@ -6,6 +6,7 @@ so Markdown, MkDocs and the browser all see it as inert text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import posixpath
@@ -57,6 +58,7 @@ def href(from_doc: str, to_doc: str) -> str:
     return "./" if rel == "." else rel + "/"
 
 
+@functools.lru_cache(maxsize=65536)  # publishers and tags repeat on thousands of articles
 def slug(name: str) -> str:
     """The URL slug of a publisher or tag page."""
     return slugify(name, max_length=60, word_boundary=True) or "x"

@@ -12,6 +12,7 @@ pages only through autoescaping Jinja2 templates (see ``pagetext``).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -157,19 +158,20 @@ def write_pages(docs_dir: Path, pages: Mapping[str, str | None]) -> tuple[int, i
     removed = 0
     for owned in GENERATED:
         base = docs_dir / owned
-        candidates = (
-            [base] if base.is_file() else sorted(base.rglob("*.md")) if base.is_dir() else []
-        )
-        for path in candidates:
-            if path.relative_to(docs_dir).as_posix() not in pages:
-                path.unlink()
+        if base.is_file():
+            if owned not in pages:
+                base.unlink()
                 removed += 1
-    for owned in GENERATED:  # drop folders emptied by removals, deepest first
-        base = docs_dir / owned
-        if base.is_dir():
-            for folder in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
-                if not any(folder.iterdir()):
-                    folder.rmdir()
+            continue
+        # os.walk and plain strings: pathlib costs seconds over tens of thousands of pages.
+        for folder, _, names in os.walk(base, topdown=False):
+            rel_folder = os.path.relpath(folder, docs_dir).replace(os.sep, "/")
+            for name in names:
+                if name.endswith(".md") and f"{rel_folder}/{name}" not in pages:
+                    (Path(folder) / name).unlink()
+                    removed += 1
+            if not any(Path(folder).iterdir()):
+                Path(folder).rmdir()  # emptied by removals (deepest first)
     return written, removed
 
 

@@ -71,16 +71,23 @@ def fingerprint(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def _page_outputs(docs_dir: Path) -> set[str]:
-    """The HTML file each Markdown page in docs/ becomes (directory URLs, as MkDocs does)."""
-    outputs = set()
-    for path in docs_dir.rglob("*.md"):
-        stem = path.relative_to(docs_dir).with_suffix("").as_posix()
-        if stem == "index" or stem.endswith("/index"):
-            outputs.add(stem.removesuffix("index") + "index.html")
-        else:
-            outputs.add(f"{stem}/index.html")
-    return outputs
+def _docs_pages(docs_dir: Path) -> dict[str, float]:
+    """``{HTML file: modification time of its Markdown}`` for every page in docs/ (directory
+    URLs, as MkDocs makes them). os.walk with strings: pathlib costs seconds at 50,000."""
+    pages: dict[str, float] = {}
+    for folder, _, names in os.walk(docs_dir):
+        rel_folder = os.path.relpath(folder, docs_dir).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else f"{rel_folder}/"
+        for name in names:
+            if not name.endswith(".md"):
+                continue
+            stem = prefix + name[:-3]
+            if stem == "index" or stem.endswith("/index"):
+                html = stem.removesuffix("index") + "index.html"
+            else:
+                html = f"{stem}/index.html"
+            pages[html] = os.stat(os.path.join(folder, name)).st_mtime  # noqa: PTH116, PTH118
+    return pages
 
 
 PARALLEL_MIN = 300  # pages to build before it pays to start more processes
@@ -169,10 +176,11 @@ def build_site(
         and state.get("site_dir") == str(target)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
-    outputs = _page_outputs(config.docs_dir)
+    docs_pages = _docs_pages(config.docs_dir)
+    outputs = set(docs_pages)
     if dirty:
         since = float(state.get("started", 0))
-        changed = sum(1 for p in config.docs_dir.rglob("*.md") if p.stat().st_mtime >= since)
+        changed = sum(1 for mtime in docs_pages.values() if mtime >= since)
     else:
         changed = len(outputs)
         _empty(target)

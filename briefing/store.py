@@ -93,9 +93,14 @@ class ContentStore:
     # -- reading -------------------------------------------------------------------------
 
     def article_files(self) -> list[Path]:
-        if not self.articles_dir.is_dir():
-            return []
-        return sorted(p for p in self.articles_dir.rglob("*.md") if not p.name.startswith("."))
+        """Every article file, sorted (os.walk: pathlib's rglob costs seconds at 50,000)."""
+        found = [
+            os.path.join(folder, name)  # noqa: PTH118 - strings are the point here
+            for folder, _, names in os.walk(self.articles_dir)
+            for name in names
+            if name.endswith(".md") and not name.startswith(".")
+        ]
+        return [Path(path) for path in sorted(found)]
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.config.root).as_posix()
