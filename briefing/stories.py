@@ -15,6 +15,7 @@ new articles arrive, and an editor can move an article in or out of a story by e
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -75,6 +76,7 @@ def words(text: str) -> list[str]:
     ]
 
 
+@functools.lru_cache(maxsize=200_000)  # the same headlines are compared again and again
 def stems(text: str) -> frozenset[str]:
     return frozenset(w[:STEM] for w in words(text))
 
