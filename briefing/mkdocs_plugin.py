@@ -184,7 +184,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
         site = load_site(Path(config.config_file_path).parent)
         articles, _ = ContentStore(site).load_all()  # unreadable files: reported by render
-        report = write_index(Path(config.site_dir), articles)
+        report = write_index(Path(config.site_dir), articles, site.cache_dir)
         log.debug(
             "page shells: %d pages filled in, %d rendered in full",
             self._shells.hits,

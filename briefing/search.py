@@ -19,8 +19,10 @@ speaks Material's worker protocol, so the search box looks and behaves as Materi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import pickle
 import re
 import time
 from collections import defaultdict
@@ -28,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import write_if_changed
+from .files import atomic_write_bytes, write_if_changed
 from .models import Article
 
 FORMAT = 1
@@ -109,6 +111,20 @@ def _doc_row(article: Article) -> list[str]:
     ]
 
 
+def _words_key(article: Article) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    for part in (
+        article.title,
+        article.publisher,
+        article.snippet,
+        article.analysis,
+        *article.tags,
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def source_digest(articles: Iterable[Article]) -> str:
     """A digest of everything the index is made from, to skip rebuilding an unchanged one."""
     digest = hashlib.sha256(f"{FORMAT}".encode())
@@ -120,21 +136,41 @@ def source_digest(articles: Iterable[Article]) -> str:
     return digest.hexdigest()
 
 
-def build_index(articles: Iterable[Article]) -> dict[str, str]:
-    """Every index file as ``{path relative to the site: JSON text}``. Pure and deterministic."""
+Words = tuple[frozenset[str], frozenset[str]]  # an article's headline words, its other words
+
+
+def article_words(article: Article) -> Words:
+    """The words an article is found by: its headline's, and the rest (publisher, snippet,
+    analysis, tags), without stop words."""
+    title = frozenset(words(article.title)) - STOP_WORDS
+    body = f"{article.publisher} {article.snippet} {article.analysis} {' '.join(article.tags)}"
+    return title, frozenset(words(body)) - STOP_WORDS - title
+
+
+def build_index(
+    articles: Iterable[Article], known: dict[str, Words] | None = None
+) -> dict[str, str]:
+    """Every index file as ``{path relative to the site: JSON text}``. Pure and deterministic.
+
+    ``known``: words of articles by ``_words_key``, from an earlier run (and filled in here).
+    """
     ordered = sorted(articles, key=lambda a: (a.published, a.id))
-    postings: dict[str, set[int]] = defaultdict(set)
-    for doc, article in enumerate(ordered):
-        for word in set(words(article.title)):
-            if word not in STOP_WORDS:
-                postings[word].add(2 * doc + 1)
-        body = f"{article.publisher} {article.snippet} {article.analysis} {' '.join(article.tags)}"
-        for word in set(words(body)):
-            if word not in STOP_WORDS and 2 * doc + 1 not in postings[word]:
-                postings[word].add(2 * doc)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for doc, article in enumerate(ordered):  # ascending, so every list comes out sorted
+        if known is None:
+            title, body = article_words(article)
+        else:
+            key = _words_key(article)
+            if key not in known:
+                known[key] = article_words(article)
+            title, body = known[key]
+        for word in title:
+            postings[word].append(2 * doc + 1)
+        for word in body:
+            postings[word].append(2 * doc)
     buckets: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for word in sorted(postings):
-        buckets[bucket(word)][word] = sorted(postings[word])
+        buckets[bucket(word)][word] = postings[word]
     files: dict[str, str] = {}
     base = INDEX_DIR.as_posix()
     for number in range(BUCKETS):  # empty ones too: a query never meets a 404
@@ -157,8 +193,12 @@ def build_index(articles: Iterable[Article]) -> dict[str, str]:
     return files
 
 
-def write_index(site_dir: Path, articles: Iterable[Article]) -> SearchReport:
-    """Write the index into a built site; unchanged files are left alone, stale ones removed."""
+def write_index(
+    site_dir: Path, articles: Iterable[Article], cache_dir: Path | None = None
+) -> SearchReport:
+    """Write the index into a built site; unchanged files are left alone, stale ones removed.
+    With ``cache_dir``, each article's words are kept there between runs, so adding one
+    article does not split every other article into words again."""
     started = time.monotonic()
     articles = list(articles)
     meta_path = site_dir / INDEX_DIR / "meta.json"
@@ -168,7 +208,13 @@ def write_index(site_dir: Path, articles: Iterable[Article]) -> SearchReport:
             return SearchReport(int(meta["docs"]), 0, time.monotonic() - started)
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         pass
-    files = build_index(articles)
+    cache = cache_dir / "search-words.pickle" if cache_dir else None
+    known = _load_words(cache) if cache else None
+    files = build_index(articles, known)
+    if cache and known is not None:
+        keep = {k: known[k] for k in map(_words_key, articles) if k in known}
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(cache, pickle.dumps(keep, pickle.HIGHEST_PROTOCOL), durable=False)
     written = sum(write_if_changed(site_dir / rel, text) for rel, text in files.items())
     index_dir = site_dir / INDEX_DIR
     for path in index_dir.rglob("*.json"):
@@ -176,3 +222,12 @@ def write_index(site_dir: Path, articles: Iterable[Article]) -> SearchReport:
             path.unlink()
     docs = json.loads(files[f"{INDEX_DIR.as_posix()}/meta.json"])["docs"]
     return SearchReport(docs, written, time.monotonic() - started)
+
+
+def _load_words(path: Path) -> dict[str, Words]:
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)  # noqa: S301 - briefing's own cache file
+    except Exception:  # missing, torn or foreign: it is only a cache
+        return {}
+    return data if isinstance(data, dict) else {}
