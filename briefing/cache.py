@@ -84,8 +84,3 @@ def load_articles(
     articles = [e[2] for e in new.values() if isinstance(e[2], Article)]
     errors = [e[2] for e in new.values() if isinstance(e[2], ContentError)]
     return articles, errors
-
-
-def forget() -> None:
-    """Drop the in-process memo (tests that edit files within one process)."""
-    _MEMO.clear()

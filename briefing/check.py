@@ -15,7 +15,6 @@ from .store import ContentStore
 class CheckReport:
     files: int
     errors: tuple[LocatedError, ...]
-    warnings: tuple[LocatedError, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -21,6 +21,7 @@ from mkdocs.structure.pages import Page
 
 from . import fastpages
 from .config import github_repo_url
+from .models import CACHE_DIR
 
 log = logging.getLogger("mkdocs.plugins.briefing")
 
@@ -146,7 +147,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
         env.globals["briefing_leaf"] = briefing_leaf
         # Material's templates are compiled on every build; keep the compiled code.
-        cache = Path(config.config_file_path).parent / ".cache" / "briefing" / "jinja"
+        cache = Path(config.config_file_path).parent / CACHE_DIR / "jinja"
         cache.mkdir(parents=True, exist_ok=True)
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
         return env

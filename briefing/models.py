@@ -46,6 +46,9 @@ class Feed:
         return self.url.startswith(("http://", "https://"))
 
 
+CACHE_DIR = Path(".cache") / "briefing"  # under a site root: never content, never committed
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """What briefing needs to know about a site root."""
@@ -73,7 +76,7 @@ class SiteConfig:
 
     @property
     def cache_dir(self) -> Path:
-        return self.root / ".cache" / "briefing"
+        return self.root / CACHE_DIR
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 from .analyze import AnalyzeReport, analyze, offline
-from .check import CheckReport, check_content
 from .errors import ContentError, UsageError
 from .fetch import Limits
 from .ingest import IngestReport, OnFetched, OnResult, ingest
@@ -50,10 +49,6 @@ def build(
     """Render, then build the site with MkDocs in strict mode (incremental unless ``full``)."""
     rendered = render_site(config)
     return rendered, build_site(config, site_dir, full=full)
-
-
-def check(config: SiteConfig) -> CheckReport:
-    return check_content(config)
 
 
 def analyze_site(

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .files import atomic_write_bytes, write_if_changed
 from .models import Article
+from .pagetext import doc_url
 
 FORMAT = 1
 BUCKETS = 512
@@ -95,7 +96,7 @@ class SearchReport:
 
 
 def _url(article: Article) -> str:
-    return article.path.removeprefix("content/").removesuffix(".md") + "/"
+    return doc_url(article.path.removeprefix("content/"))
 
 
 def _doc_row(article: Article) -> list[str]:
@@ -129,10 +130,7 @@ def source_digest(articles: Iterable[Article]) -> str:
     """A digest of everything the index is made from, to skip rebuilding an unchanged one."""
     digest = hashlib.sha256(f"{FORMAT}".encode())
     for a in sorted(articles, key=lambda a: (a.published, a.id)):
-        for part in (a.path, a.title, a.publisher, a.snippet, a.analysis, *a.tags):
-            digest.update(part.encode())
-            digest.update(b"\0")
-        digest.update(a.published.isoformat().encode())
+        digest.update(f"{a.path}\0{a.published.isoformat()}\0{_words_key(a)}\0".encode())
     return digest.hexdigest()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from .errors import BuildError
 from .files import atomic_write
 from .models import SiteConfig
+from .pagetext import doc_url
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,7 @@ def _docs_pages(docs_dir: Path) -> dict[str, float]:
         for name in names:
             if not name.endswith(".md"):
                 continue
-            stem = prefix + name[:-3]
-            if stem == "index" or stem.endswith("/index"):
-                html = stem.removesuffix("index") + "index.html"
-            else:
-                html = f"{stem}/index.html"
+            html = doc_url(prefix + name) + "index.html"
             pages[html] = os.stat(os.path.join(folder, name)).st_mtime  # noqa: PTH116, PTH118
     return pages
 
