@@ -11,12 +11,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
 from .config import load_site
+from .engines import ENGINES
 from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
 from .fetch import Limits
 from .models import SiteConfig
@@ -45,13 +46,25 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
-    logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+    for engine in ("mkdocs", "properdocs"):
+        logging.getLogger(engine).setLevel(logging.INFO if verbose else logging.WARNING)
     for noisy in ("httpx", "httpcore", "MARKDOWN", "watchdog"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _site(args: argparse.Namespace) -> SiteConfig:
     return load_site(Path(args.root))
+
+
+def _with_engine(args: argparse.Namespace, config: SiteConfig) -> SiteConfig:
+    """The engine from ``--engine``, else mkdocs.yml's; checked to be installed before any
+    work is done."""
+    from .engines import get
+
+    if args.engine:
+        config = replace(config, engine=args.engine)
+    get(config.engine)
+    return config
 
 
 def _plural(n: int, word: str) -> str:
@@ -133,7 +146,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    config = _site(args)
+    config = _with_engine(args, _site(args))
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
     rendered, built = build(config, site_dir, full=args.full)
     _report_skipped(rendered.errors, in_github_actions())
@@ -142,6 +155,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     how = "incremental" if built.incremental else "full"
     if built.jobs > 1:
         how += f", {built.jobs} processes"
+    if built.engine != "mkdocs":
+        how += f", {built.engine}"
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s"
@@ -153,7 +168,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .pipeline import render_site
     from .site import serve_site
 
-    config = _site(args)
+    config = _with_engine(args, _site(args))
     result = render_site(config)
     _report_skipped(result.errors, False)
     print(f"rendered {_plural(result.report.pages, 'page')}; serving (Ctrl+C to stop)")
@@ -295,10 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--full", action="store_true", help="rebuild every page (default: only what changed)"
     )
+    engine_help = "what builds the site (default: extra.briefing.engine in mkdocs.yml, or mkdocs)"
+    p.add_argument("--engine", choices=tuple(ENGINES), help=engine_help)
     p = command("serve", cmd_serve, "Render and preview the site with live reload.")
     p.add_argument(
         "-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default 127.0.0.1:8000)"
     )
+    p.add_argument("--engine", choices=tuple(ENGINES), help=engine_help)
     p = command(
         "check", cmd_check, "Validate content/: front matter, required keys, duplicate ids."
     )

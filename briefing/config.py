@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .engines import DEFAULT as DEFAULT_ENGINE
+from .engines import ENGINES
 from .errors import ConfigError, ConfigErrors, LocatedError, UsageError
 from .models import Feed, SiteConfig, feed_slug
 
@@ -66,6 +68,11 @@ def load_site(root: Path) -> SiteConfig:
         raise ConfigError(
             mkdocs_file, 1, f"extra.briefing.timezone: unknown time zone {timezone!r}"
         ) from None
+    engine = str(options.get("engine", DEFAULT_ENGINE))
+    if engine not in ENGINES:
+        known = ", ".join(ENGINES)
+        msg = f"extra.briefing.engine: unknown engine {engine!r} (known: {known})"
+        raise ConfigError(mkdocs_file, 1, msg)
     return SiteConfig(
         root=root,
         site_name=str(mkdocs.get("site_name") or "Briefing"),
@@ -75,6 +82,7 @@ def load_site(root: Path) -> SiteConfig:
         edit_branch=str(options.get("branch", "main")),
         site_url=str(mkdocs.get("site_url") or ""),
         home_limit=int(options.get("home_limit", 60)),
+        engine=engine,
     )
 
 

@@ -61,6 +61,7 @@ class SiteConfig:
     edit_branch: str = "main"
     site_url: str = ""
     home_limit: int = 60
+    engine: str = "mkdocs"  # what builds the site: mkdocs or properdocs (engines.py)
 
     @property
     def content_dir(self) -> Path:
@@ -97,6 +98,7 @@ class Article:
     snippet: str = ""
     tags: tuple[str, ...] = ()
     publisher_url: str = ""
+    title_derived: bool = False  # the feed gave no title: the headline was made from its text
     body: str = ""
     path: str = ""  # relative to the site root, for example content/articles/2026/11/x.md
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

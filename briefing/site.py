@@ -1,4 +1,4 @@
-"""Build and serve the site with MkDocs (strict: any warning fails the build)."""
+"""Build and serve the site with MkDocs or ProperDocs (strict: any warning fails the build)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import engines
 from .errors import BuildError
 from .files import atomic_write
 from .models import SiteConfig
@@ -34,6 +35,7 @@ class BuildReport:
     seconds: float
     incremental: bool = False
     jobs: int = 1
+    engine: str = engines.DEFAULT
 
 
 @contextlib.contextmanager
@@ -60,6 +62,9 @@ def fingerprint(config: SiteConfig) -> str:
 
     digest = hashlib.sha256()
     digest.update((config.root / "mkdocs.yml").read_bytes())
+    # The engine too: switching between MkDocs and ProperDocs rebuilds every page.
+    engine = engines.get(config.engine)
+    digest.update(f"engine={engine.name}={engine.version}".encode())
     for package in ("briefing", "mkdocs", "mkdocs-material", "markdown"):
         digest.update(f"{package}={version(package)}".encode())
     for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "BRIEFING_FASTPAGES"):
@@ -102,15 +107,19 @@ def _jobs(changed: int) -> int:
     return max(1, min(MAX_JOBS, len(os.sched_getaffinity(0))))
 
 
-def _mkdocs_build(root: Path, target: Path, strict: bool, shard: tuple[int, int]) -> None:
-    """One MkDocs build (dirty: only pages newer than their HTML) of one shard of the pages."""
+def _engine_build(
+    engine: engines.Engine, root: Path, target: Path, strict: bool, shard: tuple[int, int]
+) -> None:
+    """One build (dirty: only pages newer than their HTML) of one shard of the pages."""
+    engines.activate(engine)  # from here on, mkdocs.* is the engine's (ProperDocs' or MkDocs')
     from mkdocs import exceptions
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     os.environ["BRIEFING_SHARD"] = f"{shard[0]}/{shard[1]}"  # read by the briefing plugin
     quiet = _DropDirtyWarning()
-    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
+    build_log = logging.getLogger(f"{engine.name}.commands.build")
+    build_log.addFilter(quiet)
     try:
         with _in_dir(root):
             mk = load_config(
@@ -118,28 +127,36 @@ def _mkdocs_build(root: Path, target: Path, strict: bool, shard: tuple[int, int]
             )
             build(mk, dirty=True)
     except exceptions.Abort as exc:
-        raise BuildError(f"mkdocs build failed: {exc}") from None
+        raise BuildError(f"{engine.name} build failed: {exc}") from None
     except exceptions.ConfigurationError as exc:
         raise BuildError(f"mkdocs.yml: {exc}") from None
     finally:
-        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
+        build_log.removeFilter(quiet)
         os.environ.pop("BRIEFING_SHARD", None)
 
 
-def _shard_process(root: str, target: str, strict: bool, shard: int, shards: int) -> None:
+def _shard_process(
+    engine_name: str, root: str, target: str, strict: bool, shard: int, shards: int
+) -> None:
     """Entry point of a build process (spawned: nothing inherited but arguments)."""
+    engine = engines.get(engine_name)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logging.getLogger("mkdocs").addHandler(handler)
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    _mkdocs_build(Path(root), Path(target), strict, (shard, shards))
+    logging.getLogger(engine.name).addHandler(handler)  # "mkdocs.*" logs end there too
+    for name in {"mkdocs", engine.name}:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    _engine_build(engine, Path(root), Path(target), strict, (shard, shards))
 
 
-def _build_in_parallel(root: Path, target: Path, strict: bool, jobs: int) -> None:
+def _build_in_processes(
+    engine: engines.Engine, root: Path, target: Path, strict: bool, jobs: int
+) -> None:
+    """Build in ``jobs`` new processes, each its share of the pages (spawned, never forked:
+    each imports its engine afresh)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [
-            pool.submit(_shard_process, str(root), str(target), strict, shard, jobs)
+            pool.submit(_shard_process, engine.name, str(root), str(target), strict, shard, jobs)
             for shard in range(jobs)
         ]
         problems = [str(f.exception()) for f in futures if f.exception() is not None]
@@ -150,15 +167,17 @@ def _build_in_parallel(root: Path, target: Path, strict: bool, jobs: int) -> Non
 def build_site(
     config: SiteConfig, site_dir: Path | None = None, strict: bool = True, full: bool = False
 ) -> BuildReport:
-    """Run ``mkdocs build`` (strict) for the site root; raise BuildError with MkDocs' reason.
+    """Build the site root with its engine (strict); raise BuildError with the engine's reason.
 
     Incremental unless ``full``: when nothing the whole site depends on changed since the last
     build into the same folder (``fingerprint``), only the pages whose docs file is newer than
     their HTML are built, and the pages whose docs file is gone are removed. Big builds are
     split over the machine's cores: each process builds a share of the article and story
-    pages, the first also everything else.
+    pages, the first also everything else. A build also runs in a new process when this one
+    has already loaded the other engine (``engines.usable_here``).
     """
     started = time.monotonic()
+    engine = engines.get(config.engine)
     target = (site_dir or config.root / "site").resolve()
     state_path = config.cache_dir / "build.json"
     try:
@@ -183,10 +202,10 @@ def build_site(
         _empty(target)
     jobs = _jobs(changed)
     build_started = time.time()
-    if jobs == 1:
-        _mkdocs_build(config.root, target, strict, (0, 1))
+    if jobs == 1 and engines.usable_here(engine):
+        _engine_build(engine, config.root, target, strict, (0, 1))
     else:
-        _build_in_parallel(config.root, target, strict, jobs)
+        _build_in_processes(engine, config.root, target, strict, jobs)
     for stale in set(state.get("pages", [])) - outputs if dirty else ():
         page = target / stale
         page.unlink(missing_ok=True)
@@ -199,7 +218,8 @@ def build_site(
         "pages": sorted(outputs),
     }
     atomic_write(state_path, json.dumps(record), durable=False)
-    return BuildReport(target, len(outputs), time.monotonic() - started, dirty, jobs)
+    seconds = time.monotonic() - started
+    return BuildReport(target, len(outputs), seconds, dirty, jobs, engine.name)
 
 
 def _empty(folder: Path) -> None:
@@ -215,6 +235,11 @@ def _empty(folder: Path) -> None:
 
 def serve_site(config: SiteConfig, dev_addr: str | None = None) -> None:
     """Preview with live reload; the briefing plugin re-renders when ``content/`` changes."""
+    engine = engines.get(config.engine)
+    if not engines.usable_here(engine):
+        msg = f"this process has already loaded {engines.loaded()}: serve from a new one"
+        raise BuildError(msg)
+    engines.activate(engine)
     from mkdocs.commands.serve import serve
 
     os.environ["BRIEFING_RENDER_ON_BUILD"] = "1"
