@@ -22,7 +22,7 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 DELIMITER = "---"
 REQUIRED = ("id", "title", "publisher", "link", "published")
 KNOWN = (
-    "id", "title", "publisher", "publisher_url", "link", "feeds",
+    "id", "title", "title_derived", "publisher", "publisher_url", "link", "feeds",
     "published", "first_seen", "snippet", "tags",
 )  # fmt: skip
 
@@ -110,6 +110,9 @@ def parse_article(text: str, path: str | Path, rel_path: str = "") -> Article:
     for key in ("id", "title", "publisher", "link", "snippet", "publisher_url"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise fail(key, f"'{key}' must be text, got {data[key]!r}")
+    derived = data.get("title_derived", False)
+    if not isinstance(derived, bool):
+        raise fail("title_derived", f"'title_derived' must be true or false, got {derived!r}")
     values: dict[str, Any] = {}
     for key, convert in (("published", parse_time), ("first_seen", parse_time)):
         try:
@@ -132,6 +135,7 @@ def parse_article(text: str, path: str | Path, rel_path: str = "") -> Article:
         snippet=data.get("snippet") or "",
         tags=values["tags"],
         publisher_url=data.get("publisher_url") or "",
+        title_derived=derived,
         body=body,
         path=rel_path,
         extra={k: v for k, v in data.items() if k not in KNOWN},
@@ -143,8 +147,10 @@ def meta_of(article: Article) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
-        "publisher": article.publisher,
     }
+    if article.title_derived:  # an editor who writes a headline deletes this line
+        meta["title_derived"] = True
+    meta["publisher"] = article.publisher
     if article.publisher_url:
         meta["publisher_url"] = article.publisher_url
     meta["link"] = article.link

@@ -17,6 +17,7 @@ from datetime import datetime
 import httpx
 
 from .fetch import Fetched, FetchError, Limits, fetch_http, fetch_local, make_client
+from .identity import link_key
 from .models import Article, Feed, FeedResult, SiteConfig, utc_iso
 from .normalize import FeedContext, normalize_entry
 from .parse import NotAFeedError, parse_feed
@@ -94,7 +95,7 @@ def store_feed(
             if article is None:
                 skipped += 1
                 continue
-            known = ledger.known(article)
+            known = _known(ledger, article)
             if known is not None:
                 # Seen before (perhaps deleted by an editor): at most record this feed too.
                 updated += store.add_feed(f"content/{known}", feed.name)
@@ -115,6 +116,14 @@ def store_feed(
         malformed=parsed.malformed,
     )
     return result, new
+
+
+def _known(ledger: Ledger, article: Article) -> str | None:
+    """``ledger.known``, except that a headline made from a post's text identifies nothing:
+    an account's daily "Tide times for today." posts all share it."""
+    if article.title_derived:
+        return ledger.ids.get(article.id) or ledger.links.get(link_key(article.link))
+    return ledger.known(article)
 
 
 def _validators(outcome: Fetched, state: FeedState) -> dict[str, str]:

@@ -21,6 +21,8 @@ from .identity import article_id, title_key
 from .models import Article, Feed
 
 MAX_TITLE = 200
+MAX_DERIVED_TITLE = 110  # a headline made from a title-less post's text
+MIN_DERIVED_SENTENCE = 20  # a shorter "first sentence" ("Hi.", "U.S.") runs on to the next
 MAX_SNIPPET = 600
 MAX_TAGS = 8
 FUTURE_SLACK = timedelta(days=1)
@@ -29,6 +31,14 @@ GOOGLE_NEWS_HOSTS = frozenset({"news.google.com"})
 
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# Tags that end a line or paragraph. They are kept by nh3 (without attributes) only to split
+# text into blocks, and matched only in nh3's own normalized output.
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "li", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_BLOCK = re.compile(r"</?(?:p|br|li|div|blockquote|pre|ul|ol|h[1-6])>")
+# A sentence ends at . ! ? or … (with any closing quote or bracket) before a space or the end.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -57,13 +67,49 @@ def plain_text(value: str, limit: int) -> str:
         text = cleaned
     else:
         text = text.replace("<", " ").replace(">", " ")
-    text = _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
-    if len(text) > limit:
-        cut = text[: limit - 1]
-        if text[limit - 1] != " " and " " in cut:  # never end in half a word
-            cut = cut.rsplit(" ", 1)[0]
-        text = cut.rstrip(" ,;:-") + "…"
-    return text
+    return shorten(_SPACE.sub(" ", _CONTROL.sub(" ", text)).strip(), limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, ending in an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:  # never end in half a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def text_blocks(value: str) -> list[str]:
+    """Feed HTML as plain-text blocks: one per paragraph, line or list item."""
+    kept = nh3.clean(value, tags=set(_BLOCK_TAGS), attributes={})
+    return [text for part in _BLOCK.split(kept) if (text := plain_text(part, 10_000))]
+
+
+def derived_headline(raw: str) -> tuple[str, str]:
+    """A headline and snippet for an entry that has text but no title.
+
+    The headline is the text's first sentence (within its first paragraph or line), cut at a
+    word boundary to at most ``MAX_DERIVED_TITLE`` characters with an ellipsis; the snippet is
+    the rest of the text. ``("", "")`` when there is no text at all.
+    """
+    blocks = text_blocks(raw)
+    if not blocks:
+        return "", ""
+    first = blocks[0]
+    end = next(
+        (m.end() for m in _SENTENCE_END.finditer(first) if m.end() >= MIN_DERIVED_SENTENCE),
+        len(first),
+    )
+    sentence, after = first[:end], first[end:].strip()
+    headline = shorten(sentence, MAX_DERIVED_TITLE)
+    rest = [after, *blocks[1:]]
+    if headline != sentence:  # cut: the snippet carries on where the headline stopped
+        carried = sentence[len(headline) - 1 :].lstrip(" ,;:-")
+        rest.insert(0, f"…{carried}")
+    elif headline.endswith(".") and not headline.endswith(".."):
+        headline = headline[:-1]  # a headline has no full stop
+    return headline, plain_text(" ".join(r for r in rest if r), MAX_SNIPPET)
 
 
 def is_google_news(link: str) -> bool:
@@ -135,8 +181,21 @@ def _origin(url: str) -> str:
     return ""
 
 
+def _entry_text(entry: dict[str, Any]) -> str:
+    """The entry's summary, or else its full content (newsletters may send only that)."""
+    summary = str(entry.get("summary") or entry.get("description") or "")
+    if summary.strip():
+        return summary
+    for content in entry.get("content") or []:
+        if isinstance(content, dict) and str(content.get("value") or "").strip():
+            return str(content["value"])
+    return ""
+
+
 def normalize_entry(entry: dict[str, Any], ctx: FeedContext, now: datetime) -> Article | None:
-    """One feed entry as an Article, or None when it has no usable link or title."""
+    """One feed entry as an Article, or None when it has no usable link, or neither a title
+    nor any text. An entry with text but no title (Mastodon, Bluesky bridges, newsletters)
+    gets a headline made from its text, marked ``title_derived``."""
     link = absolute_link(str(entry.get("link") or ""), ctx.base_url)
     if not link:
         return None
@@ -150,8 +209,13 @@ def normalize_entry(entry: dict[str, Any], ctx: FeedContext, now: datetime) -> A
     else:
         headline, publisher = raw_title, source_title
     headline = plain_text(headline, MAX_TITLE)
-    if not headline:
-        return None
+    raw_summary = str(entry.get("summary") or entry.get("description") or "")
+    derived = not headline
+    snippet = ""
+    if derived:
+        headline, snippet = derived_headline(_entry_text(entry))
+        if not headline:
+            return None
     publisher = (
         ctx.feed.publisher
         or publisher
@@ -164,8 +228,8 @@ def normalize_entry(entry: dict[str, Any], ctx: FeedContext, now: datetime) -> A
         or (_origin(ctx.channel_link) if not google else "")
         or ("" if google else _origin(link))
     )
-    raw_summary = str(entry.get("summary") or entry.get("description") or "")
-    snippet = useful_snippet(raw_summary, headline, publisher, google)
+    if not derived:
+        snippet = useful_snippet(raw_summary, headline, publisher, google)
     tags = list(ctx.feed.tags)
     for tag in entry.get("tags") or []:
         term = plain_text(str(tag.get("term") or tag.get("label") or ""), 40)
@@ -184,4 +248,5 @@ def normalize_entry(entry: dict[str, Any], ctx: FeedContext, now: datetime) -> A
         snippet=snippet,
         tags=tuple(tags[:MAX_TAGS]),
         publisher_url=publisher_url,
+        title_derived=derived,
     )

@@ -3,13 +3,16 @@ back exactly, and never breaks out of the front matter (property-based)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from briefing.errors import ContentError
 from briefing.frontmatter import dump_article, parse_article
 from briefing.models import Article, SiteConfig
 from briefing.normalize import plain_text
@@ -72,3 +75,15 @@ def test_adding_a_feed_keeps_the_body_and_comments(tmp_path_factory: object, fee
     back = parse_article(new, "a.md")
     assert back.feeds == (("Feed",) if feed == "Feed" else ("Feed", feed))
     assert yaml.safe_load(new.split("\n---\n")[0].removeprefix("---\n"))["title"] == "Title"
+
+
+def test_title_derived_is_written_only_when_true_and_must_be_a_boolean() -> None:
+    derived = replace(article("Tide times for today", ""), title_derived=True)
+    text = dump_article(derived)
+    assert "\ntitle: Tide times for today\ntitle_derived: true\npublisher: Pub\n" in text
+    assert parse_article(text, "a.md") == replace(derived, body="\n")
+    assert "title_derived" not in dump_article(article("Edited headline", ""))
+    edited = text.replace("title_derived: true\n", "")  # an editor wrote the headline
+    assert not parse_article(edited, "a.md").title_derived
+    with pytest.raises(ContentError, match=r"a\.md:4: 'title_derived' must be true or false"):
+        parse_article(text.replace("title_derived: true", "title_derived: maybe"), "a.md")

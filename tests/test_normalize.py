@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from briefing.models import Feed
 from briefing.normalize import (
+    MAX_DERIVED_TITLE,
     FeedContext,
     absolute_link,
+    derived_headline,
     entry_time,
     normalize_entry,
     plain_text,
@@ -97,3 +99,66 @@ def test_google_news_title_snippet_and_source() -> None:
 def test_an_entry_without_a_usable_link_or_title_is_skipped() -> None:
     assert normalize_entry({"title": "x", "link": "javascript:alert(1)"}, CTX, NOW) is None
     assert normalize_entry({"title": "<b></b>", "link": "https://f.example/1"}, CTX, NOW) is None
+
+
+def test_a_title_less_post_gets_its_first_sentence_as_headline() -> None:
+    entry = {
+        "link": "https://social.example/@a/1",
+        "id": "https://social.example/@a/1",
+        "summary": "<p>The board meets tonight at seven. Bring questions.</p><p>#MarrowBay</p>",
+    }
+    article = normalize_entry(entry, CTX, NOW)
+    assert article is not None and article.title_derived
+    assert article.title == "The board meets tonight at seven"
+    assert article.snippet == "Bring questions. #MarrowBay"
+    titled = normalize_entry({**entry, "title": "Board meets"}, CTX, NOW)
+    assert titled is not None and not titled.title_derived and titled.title == "Board meets"
+
+
+def test_derived_headlines_are_cut_at_a_word_boundary() -> None:
+    long = "word " * 40 + "end. Next sentence."
+    headline, snippet = derived_headline(f"<p>{long}</p>")
+    assert len(headline) <= MAX_DERIVED_TITLE and headline.endswith("word…")
+    assert snippet.startswith("…word") and snippet.endswith("end. Next sentence.")
+    assert f"{headline[:-1]} {snippet[1:]}".split() == long.split()  # nothing lost or doubled
+    # Lines (<br>) and paragraphs end a headline; a too-short "sentence" runs on.
+    assert derived_headline("Low tide 14:32<br>High tide 20:51") == (
+        "Low tide 14:32",
+        "High tide 20:51",
+    )
+    assert derived_headline("<p>Hi. The ferry is late again today. Sorry.</p>") == (
+        "Hi. The ferry is late again today",
+        "Sorry.",
+    )
+    assert derived_headline("<p>Is the ferry late again today? Yes.</p>")[0] == (
+        "Is the ferry late again today?"
+    )
+
+
+@given(st.text(max_size=400))
+def test_derived_headlines_are_plain_short_text(value: str) -> None:
+    headline, snippet = derived_headline(value)
+    assert len(headline) <= MAX_DERIVED_TITLE
+    assert bool(headline) or not snippet
+    for text in (headline, snippet):
+        assert text == text.strip() and "\n" not in text
+        assert plain_text(text, 10_000) == text or "&" in text  # already plain
+
+
+def test_hostile_text_in_a_title_less_post_is_inert() -> None:
+    entry = {
+        "link": "https://social.example/@a/2",
+        "summary": '&lt;script&gt;alert(1)&lt;/script&gt;Pier vote <img src=x onerror="alert(2)">'
+        " moved! <p>--8&lt;-- <a href='javascript:alert(3)'>x</a></p>",
+    }
+    article = normalize_entry(entry, CTX, NOW)
+    assert article is not None
+    assert (article.title, article.snippet) == ("Pier vote moved!", "--8<-- x")
+
+
+def test_an_entry_with_neither_title_nor_text_is_skipped() -> None:
+    for text in ("", "<img src='https://social.example/a.png'>", "<p> </p>", "<script>x</script>"):
+        assert normalize_entry({"link": "https://f.example/1", "summary": text}, CTX, NOW) is None
+    content = {"link": "https://f.example/2", "content": [{"value": "<p>Only in content.</p>"}]}
+    article = normalize_entry(content, CTX, NOW)
+    assert article is not None and article.title == "Only in content"
