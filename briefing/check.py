@@ -1,13 +1,20 @@
-"""Check: validate ``content/`` and say exactly which file and line is wrong."""
+"""Check: validate ``content/`` and say exactly which file and line is wrong.
+
+Errors fail the check. Warnings do not: they come from the local cache (``.cache/briefing``),
+not from ``content/``, so the same pull request would pass on one machine and fail on another,
+and a publisher retiring a feed is not a mistake in anyone's change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .analyze import editorial_problems
-from .errors import ConfigErrors, ContentError, LocatedError
+from .config import FEEDS_FILE
+from .errors import ConfigError, ConfigErrors, ContentError, LocatedError
 from .frontmatter import key_lines, split
 from .models import Article, SiteConfig
+from .state import gone_since, load_states
 from .store import ContentStore
 
 
@@ -15,6 +22,7 @@ from .store import ContentStore
 class CheckReport:
     files: int
     errors: tuple[LocatedError, ...]
+    warnings: tuple[LocatedError, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -51,4 +59,19 @@ def check_content(config: SiteConfig, feed_errors: ConfigErrors | None = None) -
             problems.append(ContentError(rel, 1, "not an article: article files end in .md"))
     problems.extend(editorial_problems(articles, lambda a, key: _line_of(config, a, key)))
     problems.sort(key=lambda e: (e.path, e.line))
-    return CheckReport(files=len(articles) + len(errors), errors=tuple(problems))
+    return CheckReport(len(articles) + len(errors), tuple(problems), feed_warnings(config))
+
+
+def feed_warnings(config: SiteConfig) -> tuple[LocatedError, ...]:
+    """Feeds that answered 410 Gone and are no longer fetched, at their ``feeds.yml`` line."""
+    states = load_states(config.cache_dir / "feeds.json")
+    warnings: list[LocatedError] = []
+    for feed in config.feeds:
+        since = gone_since(states[feed.name], feed) if feed.name in states else ""
+        if since:
+            msg = (
+                f"feed {feed.name!r} answered 410 Gone on {since} and is no longer fetched:"
+                " remove its entry, or change its url to the feed's new address"
+            )
+            warnings.append(ConfigError(FEEDS_FILE.as_posix(), feed.line, msg))
+    return tuple(warnings)

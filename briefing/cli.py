@@ -31,13 +31,15 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def _annotation(error: LocatedError, github: bool) -> str:
+def _annotation(error: LocatedError, github: bool, level: str = "error") -> str:
     if github:
         # GitHub turns this into an annotation on the file and line of the pull request.
         message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = error.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-        return f"::error file={path},line={error.line}::{message}"
-    return str(error)
+        return f"::{level} file={path},line={error.line}::{message}"
+    if level == "error":
+        return str(error)
+    return f"{error.path}:{error.line}: {level}: {error.message}"
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -206,12 +208,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check_content(config, feed_errors)
     for error in report.errors:
         print(_annotation(error, github))
+    # Warnings (a feed gone for good) never fail the check: see check.py.
+    for warning in report.warnings:
+        print(_annotation(warning, github, "warning"))
+    checked = f"checked {_plural(report.files, 'article file')}"
+    warned = f" ({_plural(len(report.warnings), 'warning')})" if report.warnings else ""
     if report.ok:
-        print(f"checked {_plural(report.files, 'article file')}: no problems")
+        print(f"{checked}: no errors{warned}" if warned else f"{checked}: no problems")
         return OK
-    print(
-        f"checked {_plural(report.files, 'article file')}: {_plural(len(report.errors), 'error')}"
-    )
+    print(f"{checked}: {_plural(len(report.errors), 'error')}{warned}")
     return ERRORS
 
 

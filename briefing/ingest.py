@@ -21,7 +21,16 @@ from .identity import link_key
 from .models import Article, Feed, FeedResult, SiteConfig, utc_iso
 from .normalize import FeedContext, normalize_entry
 from .parse import NotAFeedError, parse_feed
-from .state import FeedState, load_states, retry_time, save_states, updated_state, waiting_until
+from .state import (
+    FeedState,
+    entry_key,
+    gone_since,
+    load_states,
+    retry_time,
+    save_states,
+    updated_state,
+    waiting_until,
+)
 from .store import ContentStore, Ledger, site_lock
 
 log = logging.getLogger(__name__)
@@ -155,6 +164,11 @@ def ingest(
             for feed in config.feeds
             if (moment := waiting_until(states.get(feed.name, FeedState()), now))
         }
+        gone = {
+            feed.name: since
+            for feed in config.feeds
+            if (since := gone_since(states.get(feed.name, FeedState()), feed))
+        }
         own_client = client is None and any(f.is_remote for f in config.feeds)
         http = make_client(limits) if own_client else client
 
@@ -170,11 +184,19 @@ def ingest(
         pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fetch")
         try:
             futures: dict[str, Future[tuple[Outcome, float]]] = {
-                f.name: pool.submit(one, f) for f in config.feeds if f.name not in waiting
+                f.name: pool.submit(one, f)
+                for f in config.feeds
+                if f.name not in waiting and f.name not in gone
             }
             for feed in config.feeds:
                 state = states.get(feed.name, FeedState())
-                if feed.name in waiting:
+                if feed.name in gone:
+                    msg = (
+                        f"not fetched: it answered 410 Gone on {gone[feed.name]}; edit or remove"
+                        f" its entry in content/feeds.yml (line {feed.line}) to try it again"
+                    )
+                    result = FeedResult(feed.name, "gone", error=msg)
+                elif feed.name in waiting:
                     until = utc_iso(waiting[feed.name])
                     msg = f"not fetched: the server asked to wait until {until} (Retry-After)"
                     result = FeedResult(feed.name, "skipped", error=msg)
@@ -190,7 +212,9 @@ def ingest(
                         new_paths.extend(a.path for a in stored)
                         validators = _validators(outcome, state)
                     result = replace(result, seconds=elapsed)
-                    states[feed.name] = updated_state(state, result, now, validators, retry_at)
+                    states[feed.name] = updated_state(
+                        state, result, now, validators, retry_at, entry_key(feed)
+                    )
                 _log_result(result)
                 results.append(result)
                 if on_result:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .models import Article, feed_slug
 from .pagetext import ENV, PageKit, front_matter, href, listing_meta, slug
-from .state import FeedState
+from .state import FeedState, gone_since
 
 LISTING_LIMIT = 500
 
@@ -158,6 +158,7 @@ def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -
     rows = []
     for feed in kit.config.feeds:
         state = states.get(feed.name)
+        gone = gone_since(state, feed) if state else ""
         rows.append(
             {
                 "name": feed.name,
@@ -169,6 +170,7 @@ def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -
                 "last_attempt": _stamp(kit, state.last_attempt) if state else "",
                 "last_error": state.last_error if state else "",
                 "failures": state.consecutive_failures if state else 0,
+                "gone_since": _stamp(kit, gone) if gone else "",
             }
         )
     text = ENV.get_template("health.md.j2").render(

@@ -2,10 +2,15 @@
 
 Kept in ``.cache/briefing/feeds.json`` (never in ``content/``): losing it costs only
 bandwidth and history, never an article.
+
+A feed that answered 410 Gone is remembered with a fingerprint of its entry in ``feeds.yml``
+and not fetched again until that entry changes (or the cache is lost): the publisher said, in
+the one status that means it, that the feed will not come back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, replace
@@ -14,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from .files import atomic_write
-from .models import FeedResult, utc_iso
+from .models import Feed, FeedResult, utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,20 @@ class FeedState:
     last_error: str = ""
     consecutive_failures: int = 0
     retry_after: str = ""  # UTC time before which the server asked not to be asked again
+    gone_since: str = ""  # UTC time the feed answered 410 Gone ...
+    gone_entry: str = ""  # ... with its feeds.yml entry as this fingerprint (entry_key)
+
+
+def entry_key(feed: Feed) -> str:
+    """A fingerprint of a feed's entry in ``feeds.yml`` (url, tags, publisher; the name is
+    the state's own key): editing the entry in any way clears a "gone" record."""
+    entry = json.dumps([feed.url, list(feed.tags), feed.publisher], ensure_ascii=False)
+    return hashlib.sha256(entry.encode()).hexdigest()[:16]
+
+
+def gone_since(state: FeedState, feed: Feed) -> str:
+    """When the feed, with its entry as it reads now, answered 410 Gone; "" if it has not."""
+    return state.gone_since if state.gone_since and state.gone_entry == entry_key(feed) else ""
 
 
 def retry_time(header: str, now: datetime) -> datetime | None:
@@ -92,16 +111,21 @@ def updated_state(
     now: datetime,
     validators: dict[str, str],
     retry_at: datetime | None = None,
+    entry: str = "",
 ) -> FeedState:
-    """The feed's state after one run's result (a 429/503 counts as a failure)."""
+    """The feed's state after one run's result (a 429/503 counts as a failure). A 410 Gone
+    is recorded with ``entry``, the fingerprint of the feed's entry that was fetched."""
     stamp = utc_iso(now)
     if result.failed or result.status == "skipped":
+        gone = result.status == "gone"
         return replace(
             state,
             last_attempt=stamp,
             last_error=result.error,
             consecutive_failures=state.consecutive_failures + 1,
             retry_after=utc_iso(retry_at) if retry_at else "",
+            gone_since=stamp if gone else "",
+            gone_entry=entry if gone else "",
         )
     return replace(
         state,
@@ -112,4 +136,6 @@ def updated_state(
         last_error="",
         consecutive_failures=0,
         retry_after="",
+        gone_since="",
+        gone_entry="",
     )
