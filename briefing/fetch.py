@@ -5,6 +5,12 @@ feedparser's own downloader has no timeout and no size limit, so it is never use
 - a total deadline per feed that holds however the server misbehaves: a watchdog thread shuts
   the connection's socket down when time is up, which wakes a read blocked on a server that
   hangs or trickles (a check between chunks never runs when no chunk arrives);
+- the deadline covers looking up the host name too. ``getaddrinfo`` cannot be interrupted and
+  honours no timeout of ours, so the lookup runs in a thread of its own and the fetch stops
+  waiting for it when time is up (the thread is left to finish on its own; it is a daemon, so
+  it never holds the process). httpcore's network backends are its public hook for custom name
+  resolution (encode/httpcore#695); httpx 0.28 has no parameter to pass one (encode/httpx#3749),
+  hence ``_BoundedLookups`` below;
 - a byte cap on the *decompressed* body; we decompress ourselves with ``zlib``'s
   ``max_length`` so a gzip bomb never inflates more than the cap plus one byte;
 - at most 5 redirects, conditional GET with the stored validators, an honest User-Agent.
@@ -13,14 +19,19 @@ feedparser's own downloader has no timeout and no size limit, so it is never use
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import threading
 import time
+import urllib.request
 import zlib
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from . import USER_AGENT
@@ -64,18 +75,110 @@ class Limits:
     max_bytes: int = MAX_BYTES
 
 
-def make_client(limits: Limits) -> httpx.Client:
-    """An HTTP client with the project's timeouts, redirect limit and honest User-Agent.
+# socket.getaddrinfo's shape: (host, port, family, type, ...) -> [(family, type, proto, name, addr)]
+Resolve = Callable[..., list[tuple[Any, ...]]]
+
+
+@dataclass
+class _Clock:
+    """The running fetch's deadline (``time.monotonic``), and the host whose lookup it cut."""
+
+    deadline: float
+    stalled_lookup: str = ""
+
+
+# Set by fetch_http for the thread it runs in; read by the network backend in the same thread
+# (sync httpx connects in the calling thread), so a lookup never outlives its fetch's deadline.
+_CLOCK: ContextVar[_Clock | None] = ContextVar("briefing_fetch_clock", default=None)
+
+
+class _BoundedLookups(httpcore.SyncBackend):
+    """httpcore's own socket backend, with the host name looked up in a thread that the fetch
+    waits for at most until its deadline (or the connect timeout, if that comes first)."""
+
+    def __init__(self, resolve: Resolve) -> None:
+        self._resolve = resolve
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        error: Exception = httpcore.ConnectError(f"no address for {host!r}")
+        for address in self._addresses(host, port, timeout):
+            try:  # an IP address: httpcore connects without any lookup; TLS still uses `host`
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        with contextlib.suppress(ValueError):
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        clock = _CLOCK.get()
+        wait = timeout
+        if clock is not None:
+            left = max(clock.deadline - time.monotonic(), 0.0)
+            wait = left if wait is None else min(wait, left)
+        found: list[list[tuple[Any, ...]]] = []
+        failed: list[OSError] = []
+        done = threading.Event()
+
+        def look_up() -> None:
+            try:
+                found.append(self._resolve(host, port, type=socket.SOCK_STREAM))
+            except OSError as exc:
+                failed.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=look_up, name=f"lookup {host}", daemon=True).start()
+        if not done.wait(wait):
+            if clock is not None:
+                clock.stalled_lookup = host
+            msg = f"no answer from the resolver for {host!r} within {wait:g} s"
+            raise httpcore.ConnectTimeout(msg)
+        if failed:
+            reason = failed[0].strerror or str(failed[0])
+            raise httpcore.ConnectError(f"could not resolve {host!r}: {reason}")
+        return list(dict.fromkeys(str(info[4][0]) for info in found[0] if info and info[4]))
+
+
+class _Transport(httpx.HTTPTransport):
+    """httpx's transport on the bounded-lookup backend (httpx 0.28 takes no backend itself)."""
+
+    def __init__(self, limits: httpx.Limits, resolve: Resolve) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_BoundedLookups(resolve),
+        )
+
+
+def make_client(limits: Limits, resolve: Resolve = socket.getaddrinfo) -> httpx.Client:
+    """An HTTP client with the project's timeouts, redirect limit and honest User-Agent, whose
+    host-name lookups (``resolve``, injectable for tests) count against each fetch's deadline.
 
     Connections are not kept alive: the deadline watchdog must see every connection a fetch
-    opens (a pooled connection would bring a socket it never saw being connected).
+    opens (a pooled connection would bring a socket it never saw being connected). Behind a
+    proxy from the environment (``HTTPS_PROXY``, …) the proxy looks names up, and httpx's own
+    transport is used so that it keeps honouring those settings.
     """
+    pool = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    proxied = any(k in ("http", "https", "all") for k in urllib.request.getproxies())
     return httpx.Client(
         timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        limits=pool,
+        transport=None if proxied else _Transport(pool, resolve),
     )
 
 
@@ -194,6 +297,8 @@ def fetch_http(
         min(limits.read_timeout, limits.deadline),
         connect=min(limits.connect_timeout, limits.deadline),
     )
+    clock = _Clock(started + limits.deadline)
+    token = _CLOCK.set(clock)
     with _Watchdog(limits.deadline) as watchdog:
         try:
             with client.stream(
@@ -218,14 +323,20 @@ def fetch_http(
             raise FetchError(f"could not decompress the body: {exc}") from None
         except httpx.HTTPError as exc:
             if watchdog.fired or time.monotonic() - started >= limits.deadline:
-                raise _deadline_error(limits) from None  # a read timeout as long as it, too
+                # a read timeout as long as it, too
+                raise _deadline_error(limits, clock.stalled_lookup) from None
+            if clock.stalled_lookup:
+                raise FetchError(f"timed out: {exc}") from None
             if isinstance(exc, httpx.TimeoutException):
                 raise FetchError(f"timed out ({type(exc).__name__})") from None
             raise FetchError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            _CLOCK.reset(token)
 
 
-def _deadline_error(limits: Limits) -> FetchError:
-    return FetchError(f"took longer than the {limits.deadline:g} s deadline")
+def _deadline_error(limits: Limits, stalled_lookup: str = "") -> FetchError:
+    why = f" (no answer from the resolver for {stalled_lookup})" if stalled_lookup else ""
+    return FetchError(f"took longer than the {limits.deadline:g} s deadline{why}")
 
 
 def _status_error(response: httpx.Response) -> FetchError:
