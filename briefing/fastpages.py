@@ -10,11 +10,12 @@ render already wrote, and Material's templates rendering the same page chrome ag
    The plugin gives Python-Markdown only that part and puts the HTML around it back as it
    was (raw HTML blocks pass through Python-Markdown unchanged anyway, at a high price).
 2. **The page chrome once per shape.** Leaf pages (articles, stories) differ only in a few
-   values: title, description, edit link, canonical URL and content. For each shape (depth
-   in the site and which of those values exist) Material's ``main.html`` is rendered once
-   with markers in place of the values; every other page of that shape is the shell with its
-   values put in. The first page of each shape is also rendered the normal way and compared:
-   if the two differ at all, that shape always takes the normal way.
+   values: title, description, publication time (link previews), edit link, canonical URL
+   and content. For each shape (depth in the site and which of those values exist)
+   Material's ``main.html`` is rendered once with markers in place of the values; every
+   other page of that shape is the shell with its values put in. The first page of each
+   shape is also rendered the normal way and compared: if the two differ at all, that shape
+   always takes the normal way.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def assemble(split: Split, converted: str) -> str:
 
 _TITLE = "BRIEFINGSHELLTITLE"
 _DESCRIPTION = "BRIEFINGSHELLDESCRIPTION"
+_PUBLISHED = "BRIEFINGSHELLPUBLISHED"
 _EDIT = "https://briefing.invalid/edit/BRIEFINGSHELLEDIT"
 _CANONICAL = "https://briefing.invalid/BRIEFINGSHELLCANONICAL/"
 _CONTENT = "<h1>BRIEFINGSHELLCONTENT</h1>"
@@ -113,6 +115,7 @@ class Shells:
             [
                 base_url,
                 "description" in page.meta,
+                "briefing_published" in page.meta,
                 bool(page.edit_url),
                 bool(page.canonical_url),
                 sorted((k, repr(v)) for k, v in meta.items() if not k.startswith("briefing_")),
@@ -124,6 +127,7 @@ class Shells:
         values = (
             (_TITLE, str(page.meta.get("title", ""))),
             (_DESCRIPTION, str(page.meta.get("description", ""))),
+            (_PUBLISHED, str(page.meta.get("briefing_published", ""))),
             (_EDIT, page.edit_url or ""),
             (_CANONICAL, page.canonical_url or ""),
         )
@@ -159,6 +163,8 @@ class Shells:
         meta["title"] = _TITLE
         if "description" in meta:
             meta["description"] = _DESCRIPTION
+        if "briefing_published" in meta:
+            meta["briefing_published"] = _PUBLISHED
         page.meta = meta
         page.content = _CONTENT
         page.edit_url = _EDIT if page.edit_url else page.edit_url

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import feeds_out, listings, storypages
+from . import feeds_out, listings, previews, storypages
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
 from .pagekeys import PageKeys
@@ -72,9 +72,8 @@ class Renderer(PageKit):
             "title": meta_text(article.title),
             "briefing_source": article.path,
             "hide": ["navigation", "toc"],
+            **previews.meta(article),
         }
-        if article.snippet:
-            meta["description"] = meta_text(article.snippet[:160])
         return ENV.get_template("article.md.j2").render(
             front_matter=front_matter(meta),
             a=article,

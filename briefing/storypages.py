@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import previews
 from .analyze import DRAFT, REVIEWED, editorial
 from .models import Article
 from .pagekeys import PageKeys
@@ -92,7 +93,11 @@ def story_page(kit: PageKit, story: Story) -> str:
     return str(
         ENV.get_template("story.md.j2").render(
             front_matter=front_matter(
-                {"title": html.escape(lead.title), "hide": ["navigation", "toc"]}
+                {
+                    "title": html.escape(lead.title),
+                    "hide": ["navigation", "toc"],
+                    **previews.meta(lead),
+                }
             ),
             story=story,
             coverage=[

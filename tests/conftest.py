@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
@@ -72,6 +73,50 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("built") / "demo"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
     for command in (["ingest"], ["analyze"], ["build"]):
+        result = run(root, *command)
+        assert result.code == 0, result.err
+    return root
+
+
+HOSTILE_TAGS = ["<i>x</i>", "{{ t }}", '"><script>alert(9)</script>']
+HOSTILE_FEED = "Hostile <b>Gazette</b> {{ x }}"
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site with ``site_url`` built from the hostile feed (every text tries to escape into
+    the page), hostile tags and feed name, one ordinary feed beside it and a hand-written
+    article with raw markup in its front matter; analyzed."""
+    root = tmp_path_factory.mktemp("hostile") / "site-root"
+    root.mkdir()
+    config = (DEMO / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(f"site_url: https://hostile.example/b/\n{config}")
+    shutil.copytree(DEMO / "docs", root / "docs")
+    write_feeds(
+        root,
+        [
+            {
+                "name": HOSTILE_FEED,
+                "url": str(FIXTURES / "feeds" / "hostile.rss"),
+                "tags": HOSTILE_TAGS,
+            },
+            {"name": "Ordinary", "url": str(FIXTURES / "feeds" / "good-rss.xml")},
+        ],
+    )
+    assert run(root, "ingest").code == 0
+    # Front matter is not cleaned like feed text: a hand-edited file can hold raw markup.
+    raw = {
+        "id": "hand-written-1",
+        "title": '"><meta property="og:title" content="spoof"> <script>alert(1)</script>',
+        "publisher": "Hand <i>Written</i> & Co",
+        "link": "https://hand-written.example/1",
+        "feeds": ["Ordinary"],
+        "published": "2026-11-05T10:00:00Z",
+        "snippet": 'It\'s <b>bold</b> & "quoted" </head><body onload=alert(2)>',
+    }
+    article = root / "content" / "articles" / "2026" / "11" / "hand-written.md"
+    article.write_text(f"---\n{yaml.safe_dump(raw)}---\n\nAn analysis.\n", encoding="utf-8")
+    for command in (["analyze"], ["build"]):
         result = run(root, *command)
         assert result.code == 0, result.err
     return root

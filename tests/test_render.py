@@ -124,7 +124,9 @@ def test_feed_text_is_inert_in_every_page(title: str, snippet: str, tag: str) ->
         meta, body = split(text)
         assert meta["briefing_generated"] is True
         assert set(meta) <= {"title", "briefing_source", "hide", "description", "search"} | {
-            "briefing_generated"
+            "briefing_generated",
+            "briefing_published",  # link previews (previews.py)
+            "briefing_feed",  # a listing's topic feed
         }
         for value in (meta.get("title"), meta.get("description")):
             assert value is None or "<" not in str(value)
