@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import stories
-from .draft import OFFLINE, Briefing, draft
+from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft
 from .errors import ContentError
 from .files import atomic_write
 from .frontmatter import dump_meta, load_meta, split
@@ -80,6 +80,19 @@ def offline(article: Article, briefing: Briefing) -> tuple[str, str]:
     return draft(article, briefing), OFFLINE
 
 
+class Model(Protocol):
+    """A model analyzer (``llm.ModelDrafter``): drafts while its budgets allow."""
+
+    notes: list[str]
+
+    @property
+    def name(self) -> str: ...
+
+    def available(self) -> bool: ...
+
+    def draft(self, article: Article, briefing: Briefing) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class AnalyzeReport:
     articles: int
@@ -88,8 +101,10 @@ class AnalyzeReport:
     refreshed: int  # untouched drafts rewritten with new text
     reviewed: int  # analyses left alone because a person wrote, edited or reviewed them
     errors: tuple[ContentError, ...]
-    notes: tuple[str, ...]  # analyzer problems (LLM failures and fallbacks)
+    notes: tuple[str, ...]  # analyzer problems (model failures, rejected answers)
     seconds: float
+    by_model: int = 0  # drafts written by the model (new ones and upgraded offline drafts)
+    backlog: int = 0  # offline drafts the model could still upgrade
 
 
 def update_file(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> bool:
@@ -108,9 +123,39 @@ def update_file(path: Path, expected: str, keys: dict[str, Any], body: str | Non
     return True
 
 
-def analyze(config: SiteConfig, refresh: bool = False, drafter: Drafter = offline) -> AnalyzeReport:
-    """Assign stories to articles without one, then draft every missing analysis (and, with
-    ``refresh``, redraft untouched machine drafts whose text would change)."""
+def is_offline(state: Editorial) -> bool:
+    """An untouched draft of the offline analyzer: what a model may replace."""
+    return state.state == DRAFT and state.by in OFFLINE_NAMES
+
+
+def model_order(articles: list[Article], briefing: Briefing) -> list[Article]:
+    """Where a model's few calls matter most: the newest day first; on a day, every story's
+    first article before any follower; then stories covered by more outlets first."""
+
+    def key(article: Article) -> tuple[int, bool, int, float, float]:
+        story = briefing.story_of[article.id]
+        latest = story.articles[-1].published
+        return (
+            -latest.toordinal(),
+            article.id != story.first.id,
+            -len(story.publishers),
+            -latest.timestamp(),
+            article.published.timestamp(),
+        )
+
+    return sorted(articles, key=key)
+
+
+def analyze(
+    config: SiteConfig,
+    refresh: bool = False,
+    drafter: Drafter = offline,
+    model: Model | None = None,
+) -> AnalyzeReport:
+    """Assign stories to articles without one, then draft every missing analysis: with the
+    ``model`` as far as its budgets go (newest and widest-covered stories first, upgrading
+    untouched offline drafts too), offline for the rest. With ``refresh``, untouched offline
+    drafts whose text would change are redrafted. A person's text is never touched."""
     started = time.monotonic()
     store = ContentStore(config)
     with site_lock(config, wait=True):
@@ -127,29 +172,42 @@ def analyze(config: SiteConfig, refresh: bool = False, drafter: Drafter = offlin
                 article = replace(article, extra={**article.extra, "story": story})
             updated.append(article)
         briefing = Briefing.of(updated, config.timezone)
-        drafted = refreshed = reviewed = 0
+        states = {a.id: editorial(a) for a in updated}
+        counts: Counter[str] = Counter()
+
+        def write(article: Article, text: str, by: str) -> bool:
+            record = {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
+            path = config.root / article.path
+            return update_file(path, texts[article.id], record, f"\n{text}")
+
+        done: set[str] = set()
+        open_ = [a for a in updated if states[a.id].state == NONE or is_offline(states[a.id])]
+        if model is not None:
+            for article in model_order(open_, briefing):
+                if not model.available():
+                    break
+                text = model.draft(article, briefing)
+                if text and write(article, text, model.name):
+                    done.add(article.id)
+                    counts["model"] += 1
+                    counts["drafted" if states[article.id].state == NONE else "upgraded"] += 1
         for article in stories.oldest_first(updated):
-            state = editorial(article)
+            state = states[article.id]
             if state.state == REVIEWED:
-                reviewed += 1
+                counts["reviewed"] += 1
                 continue
-            if state.state == DRAFT and not refresh:
+            if article.id in done or (state.state == DRAFT and not (refresh and is_offline(state))):
                 continue
             text, by = drafter(article, briefing)
-            if state.state == DRAFT and (
-                text.strip() == article.analysis or (by == OFFLINE != state.by)
-            ):
-                continue  # same text, or the analyzer fell back: keep the better draft
-            record = {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
-            if update_file(config.root / article.path, texts[article.id], record, f"\n{text}"):
-                if state.state == DRAFT:
-                    refreshed += 1
-                else:
-                    drafted += 1
-    notes = tuple(getattr(drafter, "notes", ()))
+            if state.state == DRAFT and text.strip() == article.analysis:
+                continue
+            if write(article, text, by):
+                counts["refreshed" if state.state == DRAFT else "drafted"] += 1
+    notes = tuple(model.notes if model is not None else getattr(drafter, "notes", ()))
     return AnalyzeReport(
-        len(articles), len(assigned), drafted, refreshed, reviewed, tuple(errors), notes,
-        time.monotonic() - started,
+        len(articles), len(assigned), counts["drafted"], counts["refreshed"], counts["reviewed"],
+        tuple(errors), notes, time.monotonic() - started, counts["model"],
+        len(open_) - counts["model"] if model is not None else 0,
     )  # fmt: skip
 
 

@@ -83,6 +83,8 @@ def load_site(root: Path) -> SiteConfig:
         site_url=str(mkdocs.get("site_url") or ""),
         home_limit=int(options.get("home_limit", 60)),
         engine=engine,
+        model="off" if options.get("model") is False else str(options.get("model") or ""),
+        model_url=str(options.get("model_url") or ""),
     )
 
 

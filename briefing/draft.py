@@ -1,31 +1,46 @@
 """The offline analyzer: drafts an analysis from the briefing's own data and nothing else.
 
-Every statement comes from ``content/``: who reported what and when (the feed's snippet quoted
-and attributed), how the story's coverage developed across outlets, what one outlet's headline
-says that the others' do not, and which earlier stories share a name or a tag with it. The text
-is composed by ``templates/analysis.md.j2``; every value printed there is escaped for Markdown
-and HTML (``markdown_text``), so feed text can never become markup, a link or a directive.
+A draft never restates its headline (the page shows it right above). It says what the
+briefing knows around the article: where this report stands in the story's coverage (who was
+first, who followed, what only this outlet's account has), what in it is new to the briefing
+(names and words no earlier report had), and the dated, attributed, linked timeline of earlier
+and later reports about the same people, places and organisations. Every statement is traceable
+to ``content/``.
+
+The text is composed by ``templates/analysis.md.j2``; every value printed there is escaped for
+Markdown and HTML (``markdown_text``), so feed text can never become markup, a link or a
+directive. The only links are to the originals' http(s) addresses, written by ``source_link``.
+
+Drafting a whole briefing is linear in its size: connections come from an inverted index of
+names and rare words in which each lookup reads a bounded slice (found by bisection).
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
 from .models import Article
-from .stories import STEM, STOP_WORDS, Story, group, stems, words
+from .stories import STEM, STOP_WORDS, Story, group, words
 
-OFFLINE = "briefing-offline/1"
+OFFLINE = "briefing-offline/2"
+OFFLINE_NAMES = frozenset({"briefing-offline/1", OFFLINE})  # every version of the offline analyzer
 LEAD_LIMIT = 280
+NEIGHBOURS = 8  # stories read on each side of a story in one key's list
+CONNECTIONS = 4  # earlier stories named in a draft
+LATER = 2  # later stories named in a draft
+TIMELINE = 5  # a story's reports listed in one draft (the first ones and this one)
 
 # Characters that Markdown, its extensions (attr_list, tables, emoji, magic links) or the
 # browser could read as syntax. Backslash escapes where Markdown honours them, entities where
@@ -35,11 +50,29 @@ _ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: f"&#{ord(c)};" for c in
 _URL_OR_CODE = re.compile(r":(?=[/\w])")  # "https://", ":emoji:"; not "Opinion: the"
 
 
+_BLOCK_START = re.compile(r"^(?:[-+]|\d+(?=[.)]))")
+
+
 def markdown_text(value: object) -> str:
-    """Untrusted text as inert Markdown: one line, every syntax character escaped."""
+    """Untrusted text as inert Markdown: one line, every syntax character escaped, and a start
+    that could open a list ("- ", "+ ", "1. ") escaped too, since a value may begin a line."""
     text = " ".join(str(value).split())
     text = "".join("\\" + c if c in _BACKSLASH else _ENTITY.get(c, c) for c in text)
+    text = _BLOCK_START.sub(
+        lambda m: m.group(0) + "\\" if m.group(0).isdigit() else "\\" + m.group(0), text
+    )
     return _URL_OR_CODE.sub("&#58;", text)
+
+
+def source_link(text: object, url: str) -> Markup:
+    """``[text](<url>)`` for an http(s) address, with ``text`` escaped; just the text for
+    anything else. Characters that could end the link or form markup are percent-encoded."""
+    label = markdown_text(text)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return Markup(label)  # noqa: S704 - escaped by markdown_text
+    safe = quote(url, safe="/:?&=#%+,;~!$'*@-._")
+    return Markup(f"[{label}](<{safe}>)")  # noqa: S704 - escaped label, percent-encoded url
 
 
 def _finalize(value: object) -> object:
@@ -58,7 +91,14 @@ ENV = jinja2.Environment(
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'])")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z](?:\s+(?:of\s+)?[A-Z][\w'’-]*[A-Za-z])+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _NAME_OPENERS = frozenset({"The", "A", "An", "Opinion", "Residents", "Analysts", "Developers"})
+_FIGURE = re.compile(
+    r"(?<![\w.])\d[\d,.]*(?:[-–]\d+)?(?:[-\s](?:per cent|percent|%|MW|GW|kW|MWh|GWh|km|metres?|"
+    r"meters?|million|billion|trillion|turbines?|homes|households|residents|people|jobs|years?|"
+    r"months?|weeks?|days?|votes?)\b"
+    r"|%|[-–]\w+)?"
+)
 
 
 def lead(snippet: str) -> tuple[str, bool]:
@@ -76,87 +116,171 @@ def lead(snippet: str) -> tuple[str, bool]:
 
 
 def names_in(text: str) -> set[str]:
-    """Capitalised multi-word names ("Tidewell Energy Cooperative") in a text."""
+    """Capitalised multi-word names ("Tidewell Energy Cooperative") in a text. A run of
+    capitalised words longer than five is a Title-Case headline, not a name."""
     found = set()
     for match in _NAME.finditer(text):
         parts = match.group(0).split()
         while parts and parts[0] in _NAME_OPENERS:
             parts = parts[1:]
-        if len(parts) >= 2:
+        if parts:
+            parts[-1] = _POSSESSIVE.sub("", parts[-1])
+        if 2 <= len(parts) <= 5:
             found.add(" ".join(parts))
+    return found
+
+
+def figures_in(text: str) -> list[str]:
+    """Numbers with their unit ("1.5 MW", "7-2", "28-metre") in order of appearance; a bare
+    number says too little to quote."""
+    found = (m.group(0).rstrip(".,") for m in _FIGURE.finditer(text))
+    return list(dict.fromkeys(f for f in found if not _BARE.fullmatch(f)))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
+
+
+def _text_of(article: Article) -> str:
+    return f"{article.title}. {article.snippet}"
+
+
+_TOKEN = re.compile(r"\w[\w'’]*")
+
+
+def _word_keys(text: str) -> dict[str, str]:
+    """``{stem: the word as written}`` for the content words of a text (first spelling wins)."""
+    found: dict[str, str] = {}
+    for word in _TOKEN.findall(text):
+        low = word.casefold()
+        if len(low) >= STEM and low.isalpha() and low not in STOP_WORDS:
+            found.setdefault(low[:STEM], word)
     return found
 
 
 @dataclass(frozen=True)
 class Briefing:
-    """What the analyzer knows about the whole briefing: its stories, names and tags."""
+    """What the analyzer knows about the whole briefing: its stories, and an index of the
+    names and rare words that connect them across time."""
 
     stories: tuple[Story, ...]
     story_of: dict[str, Story]
-    names: dict[str, tuple[str, ...]]  # story id -> recurring names, rarest first
-    tag_count: Counter[str]
+    names: dict[str, tuple[str, ...]]  # story id -> its names, rarest first
+    keys: dict[str, dict[str, str]]  # story id -> {key: how to show it}; names and rare words
+    by_key: dict[str, list[Story]]  # key -> its stories, oldest first
+    weight: dict[str, float]  # key -> how much sharing it says (rarer: more)
+    by_publisher: dict[str, list[Article]]  # publisher -> its articles, oldest first
+    first_named: dict[str, str]  # a name, and each of its shorter tails, -> the first story
     articles: int
-    common: frozenset[str]  # headline word stems in a quarter of all headlines or more
     zone: ZoneInfo
-    by_name: dict[str, list[Story]]  # recurring name -> its stories, oldest first
-    by_tag: dict[str, list[Story]]  # tag -> stories with an article so tagged, oldest first
 
     @classmethod
     def of(cls, articles: Sequence[Article], timezone: str = "UTC") -> Briefing:
         stories = tuple(group(articles))
         story_of = {a.id: s for s in stories for a in s.articles}
-        names_of = {
-            s.id: set().union(*(names_in(f"{a.title}. {a.snippet}") for a in s.articles))
-            for s in stories
+        keys: dict[str, dict[str, str]] = {}
+        names: dict[str, tuple[str, ...]] = {}
+        for story in stories:
+            found: dict[str, str] = {}
+            story_names = set().union(*(names_in(_text_of(a)) for a in story.articles))
+            name_words = {w[:STEM] for n in story_names for w in words(n)}
+            for name in sorted(story_names):
+                found[f"n:{name.casefold()}"] = name
+            for article in story.articles:
+                for stem, word in _word_keys(_text_of(article)).items():
+                    if stem not in name_words:
+                        found.setdefault(f"w:{stem}", word)
+            keys[story.id] = found
+        spread = Counter(k for found in keys.values() for k in found)
+        # A key in most stories is the briefing's subject ("Marrow Bay"), not a connection.
+        limit = max(2, len(stories) // 4)
+        weight = {
+            k: math.log((len(stories) + 1) / n) * (2.0 if k.startswith("n:") else 1.0)
+            for k, n in spread.items()
+            if n <= limit
         }
-        spread = Counter(n for names in names_of.values() for n in names)
-        # A name in most stories is the briefing's subject ("Marrow Bay"), not a connection.
-        limit = max(2, len(stories) // 2)
-        recurring = {
-            sid: tuple(
-                sorted((n for n in names if 2 <= spread[n] <= limit), key=lambda n: (spread[n], n))
-            )
-            for sid, names in names_of.items()
-        }
-        tags = Counter(t for a in articles for t in set(a.tags))
-        spread_words = Counter(w for a in articles for w in stems(a.title))
-        common = frozenset(w for w, n in spread_words.items() if n * 4 >= len(articles) > 3)
-        by_name: dict[str, list[Story]] = defaultdict(list)
-        by_tag: dict[str, list[Story]] = defaultdict(list)
+        by_key: dict[str, list[Story]] = defaultdict(list)
         for story in stories:  # oldest first, so each list is too
-            for name in recurring[story.id]:
-                by_name[name].append(story)
-            for tag in dict.fromkeys(t for a in story.articles for t in a.tags):
-                by_tag[tag].append(story)
+            keys[story.id] = {k: v for k, v in keys[story.id].items() if k in weight}
+            for key in keys[story.id]:
+                by_key[key].append(story)
+            names[story.id] = tuple(
+                sorted(
+                    (v for k, v in keys[story.id].items() if k.startswith("n:")),
+                    key=lambda n: (spread[f"n:{n.casefold()}"], n),
+                )
+            )
+        first_named: dict[str, str] = {}
+        for story in stories:
+            for name in names[story.id]:
+                parts = name.casefold().split()
+                for start in range(len(parts) - 1):  # "Harbor Authority" of "Marrow Bay Harbor …"
+                    first_named.setdefault(" ".join(parts[start:]), story.id)
+        by_publisher: dict[str, list[Article]] = defaultdict(list)
+        for article in sorted(articles, key=lambda a: (a.published, a.id)):
+            by_publisher[article.publisher].append(article)
         return cls(
-            stories,
-            story_of,
-            recurring,
-            tags,
-            len(articles),
-            common,
-            ZoneInfo(timezone),
-            dict(by_name),
-            dict(by_tag),
-        )
+            stories, story_of, names, keys, dict(by_key), weight, dict(by_publisher), first_named,
+            len(articles), ZoneInfo(timezone),
+        )  # fmt: skip
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
         return f"{local.day} {local:%B %Y}"
 
-    def earlier_named(self, story: Story, name: str) -> Story | None:
-        """The most recent story before ``story`` among those where ``name`` recurs (found by
-        bisection, so drafting a whole briefing stays close to linear)."""
-        return _latest_before(self.by_name.get(name, ()), story)
+    def connected(self, story: Story, later: bool = False) -> list[tuple[Story, list[str]]]:
+        """Stories before (or after) ``story`` that share its names or rare words, best first,
+        each with what they share (names first). Reads at most ``NEIGHBOURS`` stories per key."""
+        score: dict[str, float] = defaultdict(float)
+        shared: dict[str, list[str]] = defaultdict(list)
+        found: dict[str, Story] = {}
+        moment = (story.first.published, story.id)
+        for key, shown in self.keys[story.id].items():
+            members = self.by_key[key]
+            at = bisect.bisect_left(members, moment, key=lambda s: (s.first.published, s.id))
+            window = (
+                members[at + 1 : at + 1 + NEIGHBOURS]
+                if later
+                else members[max(0, at - NEIGHBOURS) : at]
+            )
+            for other in window:
+                score[other.id] += self.weight[key]
+                shared[other.id].append(shown)
+                found[other.id] = other
+        best = []
+        for sid in sorted(score, key=lambda sid: -score[sid]):
+            names = [s for s in shared[sid] if f"n:{s.casefold()}" in self.keys[story.id]]
+            # A shared word or two is chance; a name, or three rare words, is a connection.
+            if names or len(shared[sid]) >= 3:
+                best.append((found[sid], names))
+        return best
 
-    def earlier_tagged(self, story: Story, tag: str) -> Story | None:
-        """The most recent story before ``story`` with an article tagged ``tag``."""
-        return _latest_before(self.by_tag.get(tag, ()), story)
+    def first_mentions(self, story: Story, article: Article) -> list[str]:
+        """Names in ``article`` that no earlier story of the briefing has."""
+        new = []
+        for name in self.names.get(story.id, ()):
+            if self.first_named.get(name.casefold()) != story.id:
+                continue
+            # Within the story, the first report that names it.
+            first = next(a for a in story.articles if name in names_in(_text_of(a)))
+            if first.id == article.id:
+                new.append(name)
+        return new
 
+    def earlier_by(self, article: Article) -> tuple[int, Article | None]:
+        """How many articles the publisher had in the briefing before this one, and the last."""
+        items = self.by_publisher.get(article.publisher, [])
+        at = bisect.bisect_left(
+            items, (article.published, article.id), key=lambda a: (a.published, a.id)
+        )
+        return at, items[at - 1] if at else None
 
-def _latest_before(candidates: Sequence[Story], story: Story) -> Story | None:
-    index = bisect.bisect_left(candidates, story.first.published, key=lambda s: s.first.published)
-    return candidates[index - 1] if index else None
+    def recent_before(self, story: Story, count: int) -> list[Story]:
+        """The stories that started last before ``story`` (its context on a quiet day)."""
+        at = bisect.bisect_left(
+            self.stories, (story.first.published, story.id), key=lambda s: (s.first.published, s.id)
+        )
+        return list(self.stories[max(0, at - count) : at])
 
 
 def _gap(before: datetime, after: datetime) -> str:
@@ -165,90 +289,163 @@ def _gap(before: datetime, after: datetime) -> str:
         return "within the hour"
     if delta < timedelta(hours=24):
         hours = round(delta.total_seconds() / 3600)
-        return f"{hours} hour{'s' if hours != 1 else ''} later"
+        return f"{hours} hour{'s' if hours != 1 else ''}"
     days = round(delta.total_seconds() / 86400)
-    return "a day later" if days == 1 else f"{days} days later"
+    return "a day" if days == 1 else f"{days} days"
 
 
-def distinctive(
-    article: Article, others: Sequence[Article], common: frozenset[str] = frozenset()
-) -> list[str]:
-    """Words of the article's headline that no other headline of the story has (at most 2)."""
-    seen = set(common).union(*(stems(o.title) for o in others))
-    result: list[str] = []
-    content = set(words(article.title))
-    for raw in article.title.split():
-        word = raw.strip(".,:;!?\"'“”‘’()[]")
-        low = word.casefold()
-        if (
-            low in content
-            and low not in STOP_WORDS
-            and low[:STEM] not in seen
-            and word not in result
-        ):
+_ORDINAL = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+
+
+def ordinal(n: int) -> str:
+    """1 -> "first"; past the ninth, "13th"."""
+    if n <= len(_ORDINAL):
+        return _ORDINAL[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_NUMBER = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def number(n: int) -> str:
+    """Small counts in words, as in prose: 2 -> "two", 12 -> "12"."""
+    return _NUMBER[n] if 0 <= n < len(_NUMBER) else str(n)
+
+
+def distinctive(story: Story, weight: dict[str, float]) -> dict[str, list[str]]:
+    """``{article id: words of its headline that no other headline of the story has}`` (at most
+    two each, longest first; never the briefing's subject words). Linear in the story's size:
+    one count of stems per story."""
+    if len(story.articles) < 2:
+        return {}
+    own = {a.id: _word_keys(a.title) for a in story.articles}
+    count = Counter(stem for found in own.values() for stem in found)
+    return {
+        aid: sorted(
+            (w for s, w in found.items() if count[s] == 1 and f"w:{s}" in weight),
+            key=lambda w: -len(w),
+        )[:2]
+        for aid, found in own.items()
+    }
+
+
+def _chronological(found: list[tuple[Story, list[str]]]) -> list[tuple[Story, list[str]]]:
+    return sorted(found, key=lambda item: (item[0].first.published, item[0].id))
+
+
+_BARE = re.compile(r"[\d,.]+")
+_DIGITS = re.compile(r"\d[\d,.–-]*\d|\d")
+_DASHES = str.maketrans("–—", "--")
+
+
+def _only_figures(article: Article, others: Iterable[Article]) -> list[str]:
+    """Figures of this article whose number no other article gives ("5–1 vote" and "voted 5–1"
+    are the same figure)."""
+    seen = {n for o in others for n in _DIGITS.findall(_text_of(o).translate(_DASHES))}
+    return [
+        f
+        for f in figures_in(_text_of(article))
+        if _DIGITS.findall(f.translate(_DASHES))[0] not in seen
+    ][:3]
+
+
+def _entry(
+    briefing: Briefing, story: Story, shared: Sequence[str] = (), first: Article | None = None
+) -> dict[str, Any]:
+    """A report in a draft's timeline: the story's first article, or ``first`` of it."""
+    first = first or story.first
+    return {
+        "date": briefing.date(first.published),
+        "publisher": first.publisher,
+        "own": False,
+        "link": source_link(f"“{first.title}”", first.link),
+        "outlets": len(story.publishers),
+        "others": number(len(story.publishers) - 1),
+        "shared": list(shared)[:2],
+    }
+
+
+def _new_words(briefing: Briefing, story: Story, article: Article) -> list[str]:
+    """Rare words of this article that no earlier story of the briefing has."""
+    result = []
+    names = " ".join(briefing.names.get(story.id, ())).casefold()
+    for stem, word in _word_keys(_text_of(article)).items():
+        members = briefing.by_key.get(f"w:{stem}")
+        if members and members[0].id == story.id and word not in names:
             result.append(word)
-    return sorted(result, key=lambda w: -len(w))[:2]
+    return sorted(result, key=lambda w: (-len(w), w))[:3]
 
 
 def draft(article: Article, briefing: Briefing) -> str:
     """The offline draft for one article, as Markdown paragraphs ending in a newline."""
     story = briefing.story_of[article.id]
     others = [a for a in story.articles if a.id != article.id]
-    text, cut = lead(article.snippet)
-    timeline = []
-    previous = None
-    for item in story.articles:
-        item_lead, _ = lead(item.snippet) if item.id != article.id else ("", False)
-        timeline.append(
+    position = story.articles.index(article)
+    count, previous = briefing.earlier_by(article)
+    unique = distinctive(story, briefing.weight)
+    coverage: dict[str, Any] = {
+        "publisher": article.publisher,
+        "outlets": len(story.publishers),
+        "followers": number(len(story.publishers) - 1),
+        "all": number(len(story.publishers)),
+        "position": ordinal(
+            len(dict.fromkeys(a.publisher for a in story.articles[: position + 1]))
+        ),
+        "first": story.first,
+        "first_date": briefing.date(story.first.published),
+        "gap": _gap(story.first.published, article.published) if position else "",
+        "own_words": unique.get(article.id, []),
+        "figures": _only_figures(article, others),
+        "timeline": [],
+        "history": count,
+        "nth": ordinal(count + 1),
+        "previous": _entry(briefing, briefing.story_of[previous.id], first=previous)
+        if previous
+        else None,
+        "since": briefing.date(briefing.by_publisher[article.publisher][0].published),
+    }
+    shown = (
+        [*story.articles[: TIMELINE - 1], article]
+        if len(story.articles) > TIMELINE
+        else story.articles
+    )
+    for item in dict.fromkeys(shown):
+        if item.id == article.id:
+            continue
+        item_lead, _ = lead(item.snippet)
+        coverage["timeline"].append(
             {
-                "a": item,
+                "publisher": item.publisher,
+                "link": source_link(f"“{item.title}”", item.link),
                 "date": briefing.date(item.published),
-                "gap": _gap(previous, item.published) if previous else "",
+                "before": item.published <= article.published,
+                "gap": _gap(*sorted((item.published, article.published))),
                 "lead": item_lead.split(". ")[0] if item_lead else "",
-                "is_this": item.id == article.id,
+                "words": unique.get(item.id, []),
             }
         )
-        previous = item.published
-    only = [
-        {
-            "publisher": a.publisher,
-            "words": distinctive(a, [o for o in story.articles if o is not a], briefing.common),
-        }
-        for a in [article, *others]
-    ]
-    connections = []
-    for name in briefing.names.get(story.id, ())[:2]:
-        earlier = briefing.earlier_named(story, name)
-        if earlier:
-            connections.append(
-                {
-                    "name": name,
-                    "story": earlier.first,
-                    "date": briefing.date(earlier.first.published),
-                }
-            )
-    # A tag on most articles (a feed's own tag) says nothing about this story.
-    rare_tags = [t for t in article.tags if briefing.tag_count[t] <= briefing.articles // 3]
-    tag_link = None
-    for tag in rare_tags:
-        earlier = briefing.earlier_tagged(story, tag)
-        if earlier:
-            tag_link = {
-                "tag": tag,
-                "story": earlier.first,
-                "date": briefing.date(earlier.first.published),
-            }
-            break
+    coverage["more"] = len(story.articles) - len(dict.fromkeys(shown))
+    earlier = briefing.connected(story)[:CONNECTIONS]
+    later = briefing.connected(story, later=True)[:LATER]
+    context = {
+        "new_names": briefing.first_mentions(story, article),
+        "new_words": _new_words(briefing, story, article) if earlier else [],
+        "earlier": [
+            {**_entry(briefing, s, shared), "own": s.first.publisher == article.publisher}
+            for s, shared in _chronological(earlier)
+        ],
+        "later": [_entry(briefing, s, shared) for s, shared in _chronological(later)],
+        "recent": []
+        if earlier
+        else [_entry(briefing, s) for s in briefing.recent_before(story, 2)],
+        "publisher": article.publisher,
+    }
     macros: Any = ENV.get_template("analysis.md.j2").module
     paragraphs = [
-        macros.reported(article, briefing.date(article.published), text, cut),
-        macros.coverage(
-            len(story.publishers),
-            briefing.date(story.first.published),
-            briefing.date(story.articles[-1].published),
-            timeline if others else [],
-            [o for o in only if o["words"]] if others else [],
-        ),
-        macros.connections(connections, tag_link),
+        macros.coverage(coverage),
+        macros.new(context),
+        macros.background(context),
+        macros.later(context),
     ]
     return "\n\n".join(" ".join(str(p).split()) for p in paragraphs if str(p).strip()) + "\n"

@@ -62,6 +62,8 @@ class SiteConfig:
     site_url: str = ""
     home_limit: int = 60
     engine: str = "mkdocs"  # what builds the site: mkdocs or properdocs (engines.py)
+    model: str = ""  # the model that drafts analyses (llm.py); "off" switches it off
+    model_url: str = ""  # its OpenAI-compatible endpoint; environment variables win
 
     @property
     def content_dir(self) -> Path:

@@ -24,6 +24,7 @@ import yaml
 from markupsafe import Markup
 from slugify import slugify
 
+from .analyze import editorial, is_offline
 from .models import Article, SiteConfig
 from .pagekeys import PageKeys
 
@@ -98,16 +99,51 @@ _WORDS = re.compile(r"\w+")
 _MARKDOWN = markdown.Markdown()
 
 
-def excerpt(analysis: str, limit: int = EXCERPT) -> str:
-    """The first lines of an analysis as plain text, for listings."""
-    if not analysis:
-        return ""
-    first = analysis.split("\n\n", 1)[0]
-    text = html.unescape(nh3.clean(_MARKDOWN.reset().convert(first), tags=set()))
+_SENTENCE = re.compile(r"(?<=[.!?…”])\s+(?=[A-Z0-9“\"'])")
+_LABELS = re.compile(r"^(?:What happened|Background[^.]*|Why it matters|What to watch)\.\s+")
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORDS.findall(text.casefold()) if len(w) > 2 and not w.isdigit()]
+
+
+def adds_to(headline: str, sentence: str) -> bool:
+    """True when a sentence says something its headline does not: a listing shows it under
+    the headline, so a restatement would show the headline twice."""
+    head = set(_content_words(headline))
+    words = _content_words(sentence)
+    new = [w for w in words if w not in head]
+    return len(new) >= 3 and len(new) * 2 > len(words)
+
+
+def cut(text: str, limit: int = EXCERPT) -> str:
+    """``text`` at most ``limit`` characters, cut at a word."""
     text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text
+
+
+def excerpt(analysis: str, headline: str = "", limit: int = EXCERPT) -> str:
+    """The analysis as plain text for listings, from its first sentence that adds something
+    to the headline (a model's paragraph label dropped); "" if none does. Sentences quoting
+    other headlines are passed over while others remain (a listing shows those headlines
+    already), and the excerpt stops before the next one."""
+    if not analysis:
+        return ""
+    start = "\n\n".join(analysis.split("\n\n")[:3])
+    text = html.unescape(nh3.clean(_MARKDOWN.reset().convert(start), tags=set()))
+    sentences = [_LABELS.sub("", s) for s in _SENTENCE.split(_SPACES.sub(" ", text).strip())]
+    adding = [i for i, s in enumerate(sentences) if adds_to(headline, s)]
+    if not adding:
+        return ""
+    first = next((i for i in adding if "“" not in sentences[i]), adding[0])
+    taken = [sentences[first]]
+    for sentence in sentences[first + 1 :]:
+        if "“" in sentence or len(" ".join(taken)) >= limit:
+            break
+        taken.append(sentence)
+    return cut(" ".join(taken), limit)
 
 
 def repeats_headline(article: Article) -> bool:
@@ -137,20 +173,31 @@ class PageKit:
         """``render()``, or None when ``keys`` knows the page is unchanged."""
         return self.keys.page(doc, inputs, render, extra) if self.keys else render()
 
-    def _excerpt(self, analysis: str) -> str:
-        key = hashlib.sha1(analysis.encode(), usedforsecurity=False).hexdigest()
+    def _excerpt(self, article: Article) -> str:
+        key = hashlib.sha1(
+            f"{article.title}\0{article.analysis}".encode(), usedforsecurity=False
+        ).hexdigest()
         text = self.known.get(key)
         if text is None:
-            text = excerpt(analysis)
+            text = excerpt(article.analysis, article.title)
         self.used[key] = text
         return text
 
     def excerpt_of(self, article: Article) -> str:
-        """What listings show under a headline: the analysis' first lines, else the snippet."""
+        """What listings show under a headline, never a restatement of it: a person's or a
+        model's analysis from its first sentence that adds something; for an offline draft,
+        the feed's snippet when it adds something, else the draft."""
         if article.id not in self._excerpts:
-            text = self._excerpt(article.analysis)
-            if not text and not repeats_headline(article):
-                text = article.snippet[:EXCERPT]
+            offline = is_offline(editorial(article))
+            text = "" if offline else self._excerpt(article)
+            if (
+                not text
+                and not repeats_headline(article)
+                and adds_to(article.title, article.snippet)
+            ):
+                text = cut(article.snippet)
+            if not text and offline:
+                text = self._excerpt(article)
             self._excerpts[article.id] = text
         return self._excerpts[article.id]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .analyze import AnalyzeReport, analyze, offline
+from .analyze import AnalyzeReport, analyze
 from .errors import ContentError, UsageError
 from .fetch import Limits
 from .ingest import IngestReport, OnFetched, OnResult, ingest
@@ -54,18 +54,29 @@ def build(
 def analyze_site(
     config: SiteConfig, refresh: bool, analyzer: str, env: Mapping[str, str]
 ) -> AnalyzeReport:
-    """Give articles their stories and draft missing analyses (``analyzer``: auto, offline,
-    llm; auto uses the LLM when ``BRIEFING_LLM_BASE_URL`` is set)."""
-    from .llm import LlmDrafter, LlmSettings
+    """Give articles their stories and draft missing analyses. ``analyzer``: offline, llm, or
+    auto (the model when an endpoint is configured: ``BRIEFING_LLM_BASE_URL`` or
+    ``extra.briefing.model_url``; the publish workflow points it at GitHub Models)."""
+    from .llm import LlmSettings, ModelDrafter
 
-    settings = LlmSettings.from_env(env) if analyzer != "offline" else None
+    site = {
+        "model": False if config.model == "off" else config.model,
+        "model_url": config.model_url,
+    }
+    if analyzer not in ("auto", "offline", "llm"):
+        msg = f"analyzer {analyzer!r} (from BRIEFING_ANALYZER?) must be auto, offline or llm"
+        raise UsageError(msg)
+    settings = LlmSettings.resolve(env, site) if analyzer != "offline" else None
     if analyzer == "llm" and settings is None:
-        msg = "--analyzer llm needs BRIEFING_LLM_BASE_URL (and BRIEFING_LLM_MODEL) to be set"
+        msg = (
+            "--analyzer llm needs a model endpoint: set BRIEFING_LLM_BASE_URL"
+            " (or extra.briefing.model_url in mkdocs.yml)"
+        )
         raise UsageError(msg)
     if settings is None:
-        return analyze(config, refresh, offline)
-    drafter = LlmDrafter(settings, offline)
+        return analyze(config, refresh)
+    model = ModelDrafter(settings, config.cache_dir)
     try:
-        return analyze(config, refresh, drafter)
+        return analyze(config, refresh, model=model)
     finally:
-        drafter.client.close()
+        model.close()

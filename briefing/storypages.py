@@ -36,10 +36,12 @@ def has_page(story: Story | None) -> bool:
 
 
 def badge(article: Article) -> dict[str, str]:
-    """The analysis state as the page shows it: a draft badge, "Reviewed", or nothing."""
-    state = editorial(article).state
+    """The analysis state as the page shows it: "Draft by <who> — not yet reviewed" (the model's
+    id, or the offline analyzer's name), "Reviewed", or nothing."""
+    found = editorial(article)
+    state = found.state
     if state == DRAFT:
-        return {"kind": "draft", "label": "Draft — not yet reviewed"}
+        return {"kind": "draft", "label": f"Draft by {found.by} — not yet reviewed"}
     if state == REVIEWED and article.analysis:
         return {"kind": "reviewed", "label": "Reviewed"}
     return {}

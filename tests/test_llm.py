@@ -1,4 +1,9 @@
-"""The optional LLM analyzer against a fake OpenAI-compatible server on 127.0.0.1."""
+"""The model analyzer against a fake OpenAI-compatible service on 127.0.0.1.
+
+The fake plays GitHub Models' part: it answers ``POST /chat/completions`` from a script of
+responses (a 429 with retry-after, good answers, bad ones), records every request, and writes
+its good answers from the prompt it was sent, as a model would.
+"""
 
 from __future__ import annotations
 
@@ -7,55 +12,112 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 
-import markdown
 import pytest
 from conftest import run
 
 from briefing.frontmatter import parse_article
-from briefing.llm import sanitize
 
 pytestmark = pytest.mark.slow
 
-GOOD = (
-    "According to Gridline Weekly, the fictional pilot moved ahead.\n\n"
-    "Marrow Bay Ledger reported the same event a few hours earlier."
-)
-HOSTILE = (
-    "<script>alert(1)</script><p>Read <a href='https://evil.example/'>this</a> "
-    "[x](https://evil.example/) {{ secret }} <img src=x onerror=alert(1)></p>\n\n- a list\n"
-)
+MODEL = "fictional-lab/model-1"
 
 
-RELEASE = threading.Event()  # set at teardown: hanging handlers end, their sockets close
+def good_answer(prompt: str, labelled: bool = True) -> str:
+    """A plausible analysis of the article in ``prompt``: 250 words or so, attributed to the
+    outlet that the prompt names first, with a background paragraph."""
+    publisher = re.search(r"publisher: (.+)", prompt).group(1)  # type: ignore[union-attr]
+    what = (
+        f"According to {publisher}, the decision moves the fictional tidal project into a new"
+        " phase, and the outlet frames it as the outcome of months of consultation between the"
+        " cooperative, the harbor board and residents who live along the channel. The report"
+        " stresses conditions, timelines and who carries the cost if the schedule slips."
+    )
+    background = (
+        "Small tidal projects usually move through the same sequence of approvals: a seabed"
+        " lease, an environmental review, a grid connection study and a cable route. Each step"
+        " tends to add conditions rather than remove them, which is why early pilots are often"
+        " smaller than first announced and take longer to deliver power."
+    )
+    matters = (
+        "For local readers the practical questions are about money and access: whether the"
+        " fishing grounds stay open, who pays for monitoring, and whether community investors"
+        " see returns. For the wider region it is a test of whether a cooperative model can"
+        " carry marine energy through permitting without a large utility behind it."
+    )
+    watch = (
+        "The next milestones are the remaining turbine deliveries, the first seasonal limits in"
+        " spring, and the upgrade that would lift the export cap. Each will show whether the"
+        " promises made at the hearings hold once the machines are in the water."
+    )
+    if not labelled:
+        return "\n\n".join([what, background, matters, watch])
+    return (
+        f"What happened: {what}\nBackground: {background}\n\n"
+        f"**Why it matters:** {matters}\n\nWhat to watch - {watch}"
+    )
 
 
-class FakeModel(BaseHTTPRequestHandler):
-    calls: ClassVar[list[str]] = []
+def bad_outlet(prompt: str) -> str:
+    return good_answer(prompt).replace("the decision moves", "Reuters reported that it moves", 1)
 
+
+def too_short(prompt: str) -> str:
+    return "The pilot was approved. Observers expect more news soon."
+
+
+def with_script(prompt: str) -> str:
+    return good_answer(prompt) + (
+        '\n\n<script>alert(1)</script> Read <a href="javascript:alert(2)">more</a>'
+        " [here](javascript:alert(3))"
+    )
+
+
+@dataclass
+class Service:
+    """What the fake answers, in order, and what it was asked."""
+
+    script: list[Any] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+SERVICE = Service()
+
+
+class FakeModels(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
 
     def do_POST(self) -> None:
-        mode = self.path.strip("/").split("/")[0]
         length = int(self.headers.get("Content-Length", "0"))
         request = json.loads(self.rfile.read(length))
-        FakeModel.calls.append(mode)
-        assert request["messages"][0]["role"] == "system"
-        if mode == "hang":
-            RELEASE.wait(20)
-            return
-        if mode == "fail":
-            self.send_response(500)
+        user = request["messages"][-1]["content"]
+        SERVICE.requests.append(
+            {
+                "path": self.path,
+                "model": request["model"],
+                "auth": self.headers.get("Authorization", ""),
+                "headline": re.search(r"headline: (.+)", user).group(1),  # type: ignore[union-attr]
+                "at": time.monotonic(),
+            }
+        )
+        step = SERVICE.script.pop(0) if SERVICE.script else good_answer
+        if isinstance(step, int):
+            self.send_response(step)
+            if step == 429:
+                self.send_header("retry-after", "1" if len(SERVICE.requests) < 3 else "86400")
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        content = GOOD if mode == "ok" else HOSTILE if mode == "hostile" else None
-        body = json.dumps({"choices": [{"message": {"content": content}}]}).encode()
-        if mode == "garbage":
-            body = b"not json at all"
+        if step == "hang":
+            SERVICE.release.wait(20)
+            return
+        body = json.dumps({"choices": [{"message": {"content": step(user)}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -64,66 +126,206 @@ class FakeModel(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def fake_model() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
+def fake_service() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeModels)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    RELEASE.set()
+    yield f"http://127.0.0.1:{server.server_address[1]}/inference"
+    SERVICE.release.set()
     server.shutdown()
     server.server_close()
     thread.join(5)
 
 
-def analyze_with(root: Path, base: str, mode: str) -> tuple[float, str, list[tuple]]:
-    assert run(root, "ingest").code == 0
-    env = {
-        "BRIEFING_LLM_BASE_URL": f"{base}/{mode}/v1",
-        "BRIEFING_LLM_MODEL": "fake-model",
-        "BRIEFING_LLM_TIMEOUT": "1",
-        "BRIEFING_LLM_MAX_CALLS": "10",
+@pytest.fixture
+def service(fake_service: str) -> Iterator[Service]:
+    SERVICE.script.clear()
+    SERVICE.requests.clear()
+    yield SERVICE
+
+
+def env_for(base: str, **extra: str) -> dict[str, str]:
+    return {
+        "BRIEFING_LLM_BASE_URL": base,
+        "BRIEFING_LLM_MODEL": MODEL,
+        "BRIEFING_LLM_API_KEY": "test-key",
+        "BRIEFING_LLM_TIMEOUT": "2",
+        **extra,
     }
-    started = time.monotonic()
-    result = run(root, "analyze", env=env, timeout=120)
-    elapsed = time.monotonic() - started
-    assert result.code == 0, result.err
-    found = []
+
+
+def drafts(root: Path) -> dict[str, tuple[str, str, str]]:
+    """``{path: (drafted by, analysis, file text)}`` for every article."""
+    found = {}
     for path in sorted((root / "content" / "articles").rglob("*.md")):
-        article = parse_article(path.read_text(encoding="utf-8"), path)
-        found.append((article.extra["analysis"]["by"], article.analysis))
-    return elapsed, result.err, found
+        text = path.read_text(encoding="utf-8")
+        article = parse_article(text, path)
+        record = article.extra.get("analysis") or {}
+        found[str(path)] = (record.get("by", ""), article.analysis, text)
+    return found
 
 
-def test_drafts_come_from_the_model_up_to_the_call_limit(demo_root: Path, fake_model: str):
-    _, _, found = analyze_with(demo_root, fake_model, "ok")
-    by_model = [text for by, text in found if by == "llm:fake-model"]
-    assert len(by_model) == 10  # BRIEFING_LLM_MAX_CALLS
-    assert all(text.startswith("According to Gridline Weekly") for text in by_model)
-    assert all(by == "briefing-offline/1" for by, _ in found if by != "llm:fake-model")
+def test_analyze_spends_its_budget_on_the_backlog_uses_good_answers_and_rejects_bad_ones(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    assert run(demo_root, "analyze", env={"BRIEFING_ANALYZER": "offline"}).code == 0
+    before = drafts(demo_root)
+    assert {by for by, _, _ in before.values()} == {"briefing-offline/2"}
+    # An editor rewrites the newest article's analysis: the first the model would take.
+    newest = max(before, key=lambda p: parse_article(before[p][2], p).published)
+    edited = before[newest][2].replace(before[newest][1], "An editor wrote this by hand.")
+    Path(newest).write_text(edited, encoding="utf-8")
+
+    service.script[:] = [429, good_answer, bad_outlet, good_answer, too_short]
+    service.script += [lambda p: good_answer(p, labelled=False), with_script]
+    started = time.monotonic()
+    result = run(demo_root, "analyze", env=env_for(fake_service, BRIEFING_LLM_MAX_CALLS="6"))
+    assert result.code == 0, result.err
+    assert time.monotonic() - started < 60
+
+    # Six calls plus the one retry after the 429, which waited out its retry-after.
+    assert len(service.requests) == 7
+    assert service.requests[1]["at"] - service.requests[0]["at"] >= 0.9
+    assert service.requests[0]["headline"] == service.requests[1]["headline"]
+    assert all(r["model"] == MODEL and r["auth"] == "Bearer test-key" for r in service.requests)
+    assert all(r["path"] == "/inference/chat/completions" for r in service.requests)
+    asked = [r["headline"] for r in service.requests[1:]]
+    assert len(set(asked)) == 6
+    assert parse_article(edited, newest).title not in asked
+
+    after = drafts(demo_root)
+    by_model = {p: text for p, (by, text, _) in after.items() if by == MODEL}
+    assert len(by_model) == 3  # every good answer, and nothing else
+    labelled = [t for t in by_model.values() if t.startswith("**What happened.**")]
+    assert len(labelled) == 2
+    for text in labelled:
+        assert "**Background — from the model’s general knowledge, not from the sources.**" in text
+    assert any(not t.startswith("**") for t in by_model.values())  # plain prose kept as prose
+    assert Path(newest).read_text(encoding="utf-8") == edited  # byte for byte
+    assert "'Reuters'" in result.err
+    assert "too short" in result.err
+    assert "markup, a link or code" in result.err
+    assert "0 analyzer problems" not in result.out
+    assert "3 by the model" in result.out
+    state = json.loads((demo_root / ".cache" / "briefing" / "model.json").read_text())
+    assert state["calls"] == 7
+
+    # The next run continues the backlog: new articles for the model, none asked twice
+    # that it already drafted.
+    service.requests.clear()
+    result = run(demo_root, "analyze", env=env_for(fake_service, BRIEFING_LLM_MAX_CALLS="4"))
+    assert result.code == 0, result.err
+    assert len(service.requests) == 4
+    second = drafts(demo_root)
+    assert len([p for p, (by, _, _) in second.items() if by == MODEL]) == 7
+    for path, text in by_model.items():
+        assert second[path][1] == text
+    assert Path(newest).read_text(encoding="utf-8") == edited
+
+    # The built pages name the model and carry nothing executable.
+    assert run(demo_root, "build").code == 0, "build failed"
+    pages = [
+        (demo_root / "site" / Path(p).relative_to(demo_root / "content")).with_suffix("")
+        / "index.html"
+        for p in by_model
+    ]
+    for page in pages:
+        html_text = page.read_text(encoding="utf-8")
+        assert f"Draft by {MODEL} — not yet reviewed" in html_text
+        analysis = html_text.split('id="analysis"', 1)[1].split('class="briefing-original"')[0]
+        assert "<script" not in analysis and "javascript:" not in analysis
+        assert "<a " not in analysis
+    offline_page = next(
+        (demo_root / "site" / Path(p).relative_to(demo_root / "content")).with_suffix("")
+        / "index.html"
+        for p, (by, _, _) in second.items()
+        if by == "briefing-offline/2"
+    )
+    assert "Draft by briefing-offline/2 — not yet reviewed" in offline_page.read_text()
 
 
-@pytest.mark.parametrize("mode", ["fail", "hang", "garbage"])
-def test_failures_fall_back_to_offline_drafts_in_bounded_time(
-    demo_root: Path, fake_model: str, mode: str
-):
-    elapsed, err, found = analyze_with(demo_root, fake_model, mode)
-    assert elapsed < 30
-    assert all(by == "briefing-offline/1" and text for by, text in found)
-    assert "offline draft used" in err and "not calling it again" in err
+def test_a_long_rate_limit_stops_the_model_until_then(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    service.script[:] = [good_answer, good_answer, 429]  # the third: retry-after one day
+    result = run(demo_root, "analyze", env=env_for(fake_service))
+    assert result.code == 0, result.err
+    assert len(service.requests) == 3
+    assert result.err.count("not called again in this run") == 1
+    assert "rate limited (HTTP 429), retry after 86400 s" in result.err
+    # The next run does not call the service at all: it asked for a day.
+    service.requests.clear()
+    result = run(demo_root, "analyze", env=env_for(fake_service))
+    assert result.code == 0 and service.requests == []
+    assert "asked not to be called before" in result.err
 
 
-def test_hostile_model_output_is_inert(demo_root: Path, fake_model: str) -> None:
-    _, _, found = analyze_with(demo_root, fake_model, "hostile")
-    for by, text in found:
-        out = markdown.markdown(text, extensions=["attr_list", "tables"])
-        assert set(re.findall(r"<(\w+)", out)) <= {"p"}, out
-        assert "{{" not in text and "alert(1)</script>" not in text
-        if by.startswith("llm:"):
-            assert "this" in text
+def test_the_day_budget_holds_across_runs(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    budget = env_for(fake_service, BRIEFING_LLM_MAX_CALLS="3", BRIEFING_LLM_MAX_CALLS_PER_DAY="5")
+    assert run(demo_root, "analyze", env=budget).code == 0
+    result = run(demo_root, "analyze", env=budget)
+    assert result.code == 0
+    assert len(service.requests) == 5
+    assert "the day's budget of 5 calls is spent" in result.err
 
 
-def test_sanitize_keeps_plain_paragraphs_within_the_limit() -> None:
-    text = sanitize("<b>One</b> paragraph.\n\n1. Two\n\n" + "word " * 2000, 200)
-    assert text.startswith("One paragraph.\n\n1\\. Two")
-    assert len(text) <= 200
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ([401], "HTTP 401, not allowed (on GitHub, the job needs `permissions: models: read`)"),
+        ([403], "HTTP 403, not allowed"),
+        ([404], "HTTP 404, no such model"),
+        ([500, 502], "2 failures"),
+        (["hang", "hang"], "2 failures"),
+    ],
+)
+def test_an_unavailable_model_is_reported_once_and_the_run_goes_on_offline(
+    demo_root: Path, fake_service: str, service: Service, script: list[Any], reason: str
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    service.script[:] = script
+    started = time.monotonic()
+    result = run(demo_root, "analyze", env=env_for(fake_service))
+    assert result.code == 0, result.err
+    assert time.monotonic() - started < 30
+    assert len(service.requests) == len(script)
+    assert result.err.count("not called again in this run") == 1
+    assert reason in result.err
+    found = drafts(demo_root)
+    assert all(by == "briefing-offline/2" and text for by, text, _ in found.values())
+
+
+def test_the_site_can_switch_the_model_off(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    mkdocs = demo_root / "mkdocs.yml"
+    mkdocs.write_text(
+        mkdocs.read_text(encoding="utf-8").replace(
+            "    timezone: UTC", "    timezone: UTC\n    model: false"
+        ),
+        encoding="utf-8",
+    )
+    assert run(demo_root, "ingest").code == 0
+    assert run(demo_root, "analyze", env=env_for(fake_service)).code == 0
+    assert service.requests == []
+
+
+def test_the_workflow_token_goes_to_github_models_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing.llm import GITHUB_MODELS, LlmSettings
+
+    env = {"GITHUB_TOKEN": "ghs_secret"}
+    github = LlmSettings.resolve({**env, "BRIEFING_LLM_BASE_URL": GITHUB_MODELS}, {})
+    other = LlmSettings.resolve({**env, "BRIEFING_LLM_BASE_URL": "https://llm.example/v1"}, {})
+    assert github is not None and github.api_key == "ghs_secret"
+    assert github.model == "openai/gpt-4.1-mini"
+    assert other is not None and other.api_key == ""
+    from_site = LlmSettings.resolve({}, {"model": "x/y", "model_url": GITHUB_MODELS})
+    assert from_site is not None and from_site.model == "x/y"
+    assert LlmSettings.resolve({}, {}) is None
+    assert LlmSettings.resolve({"BRIEFING_LLM_BASE_URL": GITHUB_MODELS}, {"model": False}) is None
