@@ -145,6 +145,24 @@ def test_publish_workflow_does_everything_in_one_run_without_racing() -> None:
     assert publish["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
+def test_only_the_analyzing_job_may_call_github_models_and_it_does_by_default() -> None:
+    # The scaffold's publish.yml is the same template (the drift test above), so this holds
+    # for every briefing `briefing new` makes too.
+    for path in WORKFLOWS:
+        workflow = load(path)
+        assert workflow["permissions"] == {}
+        for name, job in workflow["jobs"].items():
+            runs = " ".join(s.get("run", "") for s in job.get("steps", []))
+            analyzes = "briefing publish" in runs
+            assert (job.get("permissions", {}).get("models") == "read") is analyzes, name
+            if analyzes:
+                step = next(s for s in job["steps"] if "briefing publish" in s.get("run", ""))
+                env = step["env"]
+                assert "'https://models.github.ai/inference'" in env["BRIEFING_LLM_BASE_URL"]
+                assert env["BRIEFING_LLM_MODEL"] == "${{ vars.BRIEFING_LLM_MODEL }}"
+                assert env["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
 def test_only_the_pushing_checkout_keeps_its_credentials() -> None:
     for path in WORKFLOWS:
         for name, job in load(path)["jobs"].items():
