@@ -38,6 +38,7 @@ def ingest_cli(root: Path, report: str) -> dict[str, dict[str, Any]]:
     return {f["feed"]: f for f in json.loads((root / report).read_text())["feeds"]}
 
 
+@pytest.mark.slow
 def test_a_gone_feed_is_asked_once_until_its_entry_changes(
     empty_root: Path, server: FaultServer
 ) -> None:
