@@ -95,8 +95,7 @@ class Renderer(PageKit):
 
     def summary(self, article: Article) -> str:
         """One line for the RSS feed: the publisher and the start of the analysis."""
-        text = self.excerpt_of(article)
-        return f"{article.publisher}: {text}" if text else article.publisher
+        return feeds_out.summary(article, self.excerpt_of(article))
 
 
 def newest_first(articles: list[Article]) -> list[Article]:
@@ -141,7 +140,10 @@ def plan_pages(
     pages[feeds_out.RSS_FILE] = feeds_out.rss(
         config, ordered, lambda a: doc_url(Renderer.doc_of(a)), renderer.summary
     )
-    pages[feeds_out.OPML_FILE] = feeds_out.opml(config)
+    site_feed = feeds_out.Channel(config.site_name, "", label="All articles")
+    pages[feeds_out.OPML_FILE] = feeds_out.opml(
+        config, [site_feed, *listings.topics(renderer, ordered)]
+    )
     return pages
 
 
@@ -166,7 +168,8 @@ def write_pages(docs_dir: Path, pages: Mapping[str, str | None]) -> tuple[int, i
         for folder, _, names in os.walk(base, topdown=False):
             rel_folder = os.path.relpath(folder, docs_dir).replace(os.sep, "/")
             for name in names:
-                if name.endswith(".md") and f"{rel_folder}/{name}" not in pages:
+                # Pages, and the topic feeds beside the source, publisher and tag pages.
+                if name.endswith((".md", ".xml")) and f"{rel_folder}/{name}" not in pages:
                     (Path(folder) / name).unlink()
                     removed += 1
             if not any(Path(folder).iterdir()):

@@ -19,8 +19,12 @@ def tree(root: Path) -> dict[str, bytes]:
 def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -> None:
     root = tmp_path / "site-root"
     shutil.copytree(built_demo, root)
-    assert run(root, "build").code == 0  # a first build here, so the next can be incremental
     articles = sorted((root / "content" / "articles").rglob("*.md"))
+    # The first article alone has a tag: its tag page and topic feed go when it goes.
+    text = articles[0].read_text(encoding="utf-8")
+    articles[0].write_text(text.replace("tags:\n", "tags:\n- only-here\n", 1), encoding="utf-8")
+    assert run(root, "build").code == 0  # a first build here, so the next can be incremental
+    assert (root / "site" / "tags" / "only-here.xml").is_file()
     articles[0].unlink()  # an editor removes an article
     with articles[1].open("a", encoding="utf-8") as handle:  # and edits another's analysis
         handle.write("\nAn editor adds a sentence about the quayside survey.\n")
@@ -44,6 +48,10 @@ def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -
     assert different == []
     removed = articles[0].relative_to(root / "content").with_suffix("").as_posix()
     assert f"{removed}/index.html" not in built
+    # Topic feeds are compared too: the removed article's is gone, the new feed's is there.
+    assert "tags/only-here.xml" not in built and "tags/only-here/index.html" not in built
+    assert "feeds/extra.xml" in built
+    assert sum(name.endswith(".xml") and "/" in name for name in built) > 10
     assert any(name.startswith("search/briefing/terms/") for name in built)
 
 

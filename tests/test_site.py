@@ -133,7 +133,13 @@ def test_the_rss_feed_parses_back_with_the_latest_articles(published: Path) -> N
 def test_the_opml_lists_every_feed(published: Path) -> None:
     feeds = yaml.safe_load((published / "content" / "feeds.yml").read_text())["feeds"]
     opml = ET.parse(published / "site" / "feeds.opml").getroot()
-    assert [o.get("text") for o in opml.iter("outline")] == [f["name"] for f in feeds]
+    followed = [o for o in opml.findall("./body/outline") if o.get("type")]
+    assert [o.get("text") for o in followed] == [f["name"] for f in feeds]
+    # Then the briefing's own feeds (test_topic_feeds.py): each is in the site.
+    own = [o.get("xmlUrl") or "" for o in opml.findall("./body/outline/outline")]
+    assert own[0] == SITE_URL + "feed.xml" and len(own) > 10
+    for url in own:
+        assert (published / "site" / url.removeprefix(SITE_URL)).is_file(), url
 
 
 def test_the_nav_is_small_and_fixed(published: Path) -> None:
