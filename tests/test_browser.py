@@ -193,6 +193,11 @@ ACTIVE_CONTENT = """() => [...document.querySelectorAll('article *')].filter(e =
 ).map(e => e.outerHTML)"""
 
 
+PREVIEW = """() => Object.fromEntries([...document.head.querySelectorAll(
+    'meta[property^="og:"], meta[property^="article:"], meta[name^="twitter:"]'
+)].map(m => [m.getAttribute('property') || m.name, m.content]))"""
+
+
 def article_of(root: Path, url: str) -> Any:
     rel = f"content/{urlsplit(url).path.strip('/')}.md"
     return parse_article((root / rel).read_text(encoding="utf-8"), rel, rel)
@@ -298,6 +303,10 @@ def test_a_hostile_feed_stays_inert(browser: Any, hostile: tuple[Path, str]) -> 
         page.goto(url)
         page.wait_for_load_state("load")
         assert page.evaluate(ACTIVE_CONTENT) == [], url
+        if "/articles/" in url:  # the link preview, as the browser read it: the headline
+            preview = page.evaluate(PREVIEW)
+            assert preview["og:title"] == page.locator("h1").first.inner_text(), url
+            assert preview["twitter:card"] == "summary"
     page.goto(base)
     text = page.locator("article").inner_text()
     assert "{{ config.site_name }}" in text  # template code shows as text, unevaluated
