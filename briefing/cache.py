@@ -1,18 +1,25 @@
-"""Parsed articles, cached between runs by each file's size and modification time.
+"""Parsed articles, cached between runs and valid in a fresh clone.
 
 Reading tens of thousands of front matters costs seconds on every command; most files did
-not change since the last run. The cache lives in ``.cache/briefing/`` (never in
+not change since the last run. Each entry is keyed by the file's path relative to the site
+root and checked in two steps: its size and modification time (free: one ``stat``), and when
+those differ, the hash of its bytes (git's blob hash, so it is the id ``git ls-files -s``
+shows). A fresh checkout gives every file a new modification time, so a cache restored there
+(the publish workflow carries ``.cache/briefing/`` between runs) costs one read and one hash
+per file, not one YAML parse. The cache lives in ``.cache/briefing/`` (never in
 ``content/``): losing it costs only time. It is a local pickle written by briefing itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import logging
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import __version__
@@ -22,13 +29,44 @@ from .models import Article
 
 log = logging.getLogger(__name__)
 
-FORMAT = (2, __version__)
 RACY_NS = 2_000_000_000
-Entry = tuple[int, int, Article | ContentError]  # mtime_ns, size, what the file holds
+# mtime_ns (-1: check the hash next time), size, git blob hash, what the file holds
+Entry = tuple[int, int, str, Article | ContentError]
+Parse = Callable[[Path, bytes], Article]
 
 # Within one process (`briefing build` renders, then MkDocs' plugin indexes), reuse the last
 # result instead of reading the pickle again.
 _MEMO: dict[Path, dict[str, Entry]] = {}
+
+PACKAGE = Path(__file__).parent
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of briefing's own code, templates and theme: every cache made by other code
+    (another commit of an editable install, whatever its version number says) is dropped."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder, dirs, names in os.walk(PACKAGE):  # top-down, in sorted order
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = os.path.join(folder, name)  # noqa: PTH118
+            digest.update(os.path.relpath(path, PACKAGE).encode() + b"\0")
+            with open(path, "rb") as handle:  # noqa: PTH123
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def blob_hash(data: bytes) -> str:
+    """git's object id of a file holding ``data`` (what ``git hash-object`` prints)."""
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _format() -> tuple[int, str]:
+    return (3, code_digest())
 
 
 def _read(path: Path) -> dict[str, Entry]:
@@ -40,47 +78,90 @@ def _read(path: Path) -> dict[str, Entry]:
     except Exception as exc:  # a torn or foreign file: start afresh, it is only a cache
         log.debug("ignoring article cache %s: %s", path, exc)
         return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != _format():
         return {}
     entries = data.get("entries")
     return entries if isinstance(entries, dict) else {}
 
 
-def load_articles(
-    cache_dir: Path, root: Path, files: list[Path], read: Callable[[Path], Article]
-) -> tuple[list[Article], list[ContentError]]:
-    """Every article file read (from the cache when unchanged); errors for unreadable ones."""
-    cache_path = cache_dir / "articles.pickle"
-    old = _MEMO.get(cache_path)
-    if old is None:
-        old = _read(cache_path)
-    new: dict[str, Entry] = {}
-    now_ns = time.time_ns()
-    prefix = len(str(root)) + 1
-    for path in files:
+class ArticleCache:
+    """The article cache of one site root: ``get`` a file's parsed article, ``save`` once."""
+
+    def __init__(self, cache_dir: Path, root: Path, parse: Parse) -> None:
+        self.path = cache_dir / "articles.pickle"
+        self.cache_dir = cache_dir
+        self.prefix = len(str(root)) + 1
+        self.parse = parse
+        old = _MEMO.get(self.path)
+        self.entries: dict[str, Entry] = dict(old if old is not None else _read(self.path))
+        self.changed = False
+        self.parsed = 0  # files read and parsed (not found in the cache)
+        self.now_ns = time.time_ns()
+
+    def get(self, path: Path) -> Entry | None:
+        """The entry of one file under the root (None when it does not exist)."""
         try:
             stat = os.stat(path)  # noqa: PTH116 - no Path objects in the hot loop
         except FileNotFoundError:
-            continue
-        key = str(path)[prefix:]  # relative to the root (files are under it)
-        hit = old.get(key)
+            return None
+        key = str(path)[self.prefix :]
+        hit = self.entries.get(key)
         if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-            new[key] = hit
-            continue
+            return hit
         try:
-            entry: Article | ContentError = read(path)
-        except ContentError as exc:
-            entry = exc
+            with open(path, "rb") as handle:  # noqa: PTH123
+                data = handle.read()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        digest = blob_hash(data)
+        value: Article | ContentError
+        if hit is not None and hit[2] == digest:
+            value = hit[3]  # the same bytes under a new modification time (a fresh clone)
+        else:
+            self.parsed += 1
+            try:
+                value = self.parse(path, data)
+            except ContentError as exc:
+                value = exc
         # Like git's "racy clean" rule: a file changed in the last seconds may change again
-        # within the file system's timestamp granularity, so it is read again next time.
-        stamp = stat.st_mtime_ns if now_ns - stat.st_mtime_ns > RACY_NS else -1
-        new[key] = (stamp, stat.st_size, entry)
-    if new.keys() != old.keys() or any(new[k] is not old[k] for k in new):
-        with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            blob = pickle.dumps({"format": FORMAT, "entries": new}, pickle.HIGHEST_PROTOCOL)
-            atomic_write_bytes(cache_path, blob, durable=False)
-    _MEMO[cache_path] = new
-    articles = [e[2] for e in new.values() if isinstance(e[2], Article)]
-    errors = [e[2] for e in new.values() if isinstance(e[2], ContentError)]
+        # within the file system's timestamp granularity, so its hash is checked next time.
+        mtime = stat.st_mtime_ns if self.now_ns - stat.st_mtime_ns > RACY_NS else -1
+        entry = (mtime, len(data), digest, value)
+        self.entries[key] = entry
+        self.changed = True
+        return entry
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        """Forget every file not in ``keys`` (files that are gone)."""
+        wanted = set(keys)
+        if wanted != self.entries.keys():
+            self.entries = {k: v for k, v in self.entries.items() if k in wanted}
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                data = {"format": _format(), "entries": self.entries}
+                blob = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+                atomic_write_bytes(self.path, blob, durable=False)
+            self.changed = False
+        _MEMO[self.path] = self.entries
+
+
+def load_articles(
+    cache_dir: Path, root: Path, files: list[Path], parse: Parse
+) -> tuple[list[Article], list[ContentError]]:
+    """Every article file read (from the cache when unchanged); errors for unreadable ones."""
+    cache = ArticleCache(cache_dir, root, parse)
+    found: dict[str, Entry] = {}
+    for path in files:
+        entry = cache.get(path)
+        if entry is not None:
+            found[str(path)[cache.prefix :]] = entry
+    cache.keep_only(found)
+    cache.save()
+    log.info("articles: %d files, %d parsed (the rest from the cache)", len(found), cache.parsed)
+    articles = [e[3] for e in found.values() if isinstance(e[3], Article)]
+    errors = [e[3] for e in found.values() if isinstance(e[3], ContentError)]
     return articles, errors

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from slugify import slugify
 
+from .cache import ArticleCache, load_articles
 from .errors import ContentError, LockedError
 from .files import atomic_write
 from .frontmatter import dump_article, dump_meta, load_meta, parse_article, split
@@ -89,6 +90,7 @@ class ContentStore:
         self.content_dir = config.content_dir
         self.articles_dir = config.articles_dir
         self.ledger_path = config.content_dir / LEDGER
+        self._cache: ArticleCache | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -107,8 +109,12 @@ class ContentStore:
 
     def read(self, path: Path) -> Article:
         """One article, or ContentError naming the file and line."""
+        return self.parse(path, path.read_bytes())
+
+    def parse(self, path: Path, data: bytes) -> Article:
+        """One article from its file's bytes, or ContentError naming the file and line."""
         try:
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ContentError(self.rel(path), 1, f"not UTF-8 text ({exc.reason})") from None
         return parse_article(text, self.rel(path), self.rel(path))
@@ -116,11 +122,18 @@ class ContentStore:
     def load_all(self) -> tuple[list[Article], list[ContentError]]:
         """Every readable article, and an error for each file that is not (unchanged files
         come from the cache in ``.cache/briefing/``)."""
-        from .cache import load_articles
-
         return load_articles(
-            self.config.cache_dir, self.config.root, self.article_files(), self.read
+            self.config.cache_dir, self.config.root, self.article_files(), self.parse
         )
+
+    def cached(self, path: Path) -> Article | None:
+        """One article file as the article cache knows it (checked against the file's bytes,
+        so never stale), None when it is missing or unreadable. Ingest asks this about the
+        known articles a feed repeats, instead of parsing each file's front matter."""
+        if self._cache is None:
+            self._cache = ArticleCache(self.config.cache_dir, self.config.root, self.parse)
+        entry = self._cache.get(path)
+        return entry[3] if entry is not None and isinstance(entry[3], Article) else None
 
     # -- the ledger ----------------------------------------------------------------------
 
@@ -196,6 +209,9 @@ class ContentStore:
         """Record that an existing article also came from ``feed``. The body is kept byte for
         byte; only the front matter's ``feeds`` list grows. False if there was nothing to do."""
         path = self.config.root / rel_path
+        known = self.cached(path)
+        if known is not None and feed in known.feeds:
+            return False  # the usual case: a feed repeating what it carried last time
         try:
             text = path.read_text(encoding="utf-8")
             meta_text, body = split(text, rel_path)
