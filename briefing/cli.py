@@ -154,7 +154,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     _report_skipped(rendered.errors, in_github_actions())
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
-    how = "incremental" if built.incremental else "full"
+    how = f"incremental, {built.rebuilt} rebuilt" if built.incremental else "full"
     if built.jobs > 1:
         how += f", {built.jobs} processes"
     if built.engine != "mkdocs":

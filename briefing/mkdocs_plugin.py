@@ -8,6 +8,7 @@ template overrides ship with the package instead of being copied into every brie
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from pathlib import Path
@@ -156,16 +157,25 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         from .render import GENERATED
 
         shard, shards = fastpages.shard()
+        changed = _changed_sources()
         for file in files:
+            generated = file.src_uri.startswith(GENERATED)
             if not file.is_documentation_page():
                 if shard:  # theme and static files are the first build process's job
                     file.is_modified = _never  # type: ignore[method-assign]
+                elif generated and changed is not None:  # the RSS feeds render writes
+                    file.is_modified = _always if file.src_uri in changed else _never  # type: ignore[method-assign]
             elif fastpages.shard_of(file.src_uri, shards) != shard:
                 file.is_modified = _never  # type: ignore[method-assign]  # another's page
-            elif not file.src_uri.startswith(GENERATED):
+            elif not generated:
                 # Hand-written pages are few and are all Material's own search index holds:
                 # an incremental (dirty) build must always rebuild them, or it loses them.
                 file.is_modified = _always  # type: ignore[method-assign]
+            elif changed is not None:
+                # In briefing's incremental build, a generated page is built when its text
+                # changed since its HTML was (site.py compares hashes), not when its file is
+                # newer: a fresh checkout with docs/ and site/ restored has new times.
+                file.is_modified = _always if file.src_uri in changed else _never  # type: ignore[method-assign]
         return files
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -198,6 +208,16 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if content.is_dir():
             server.watch(str(content))
         return server
+
+
+def _changed_sources() -> frozenset[str] | None:
+    """The docs files briefing's incremental build asks to rebuild (``site.CHANGED_ENV``),
+    or None outside one (a full build, or ``mkdocs build`` run by hand)."""
+    path = os.environ.get("BRIEFING_CHANGED")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as handle:  # noqa: PTH123
+        return frozenset(json.load(handle))
 
 
 def _always() -> bool:

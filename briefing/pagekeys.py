@@ -11,21 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
+from .cache import code_digest
 from .files import atomic_write
 from .models import Article, SiteConfig
 
-TEMPLATES = Path(__file__).parent / "templates"
-
 
 def site_key(config: SiteConfig) -> str:
-    """Everything every page depends on: settings, briefing's version, its templates."""
-    digest = hashlib.sha256(f"{__version__}\0{config!r}".encode())
-    for path in sorted(TEMPLATES.iterdir()):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    """Everything every page depends on: settings, briefing's version, code and templates."""
+    # Not where the root is: a clone in another folder renders the same pages.
+    settings = replace(config, root=Path())
+    digest = hashlib.sha256(f"{__version__}\0{code_digest()}\0{settings!r}".encode())
     return digest.hexdigest()
 
 

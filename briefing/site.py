@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from . import engines
+from .cache import blob_hash, code_digest
 from .errors import BuildError
 from .files import atomic_write
 from .models import SiteConfig
 from .pagetext import doc_url
+from .render import GENERATED
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class BuildReport:
     incremental: bool = False
     jobs: int = 1
     engine: str = engines.DEFAULT
+    rebuilt: int = 0  # docs files built (in an incremental build, those that changed)
 
 
 @contextlib.contextmanager
@@ -57,7 +60,9 @@ class _DropDirtyWarning(logging.Filter):
 
 def fingerprint(config: SiteConfig) -> str:
     """What every page depends on besides its own docs file: when it changes, the whole site
-    is rebuilt; otherwise only pages whose docs file is newer than their HTML are."""
+    is rebuilt; otherwise only pages whose docs file changed since their HTML was built are.
+    Content, not times: a fresh checkout with ``.cache/briefing/`` and ``site/`` restored
+    gets the same fingerprint as the run that saved them."""
     from importlib.metadata import version
 
     digest = hashlib.sha256()
@@ -69,27 +74,45 @@ def fingerprint(config: SiteConfig) -> str:
         digest.update(f"{package}={version(package)}".encode())
     for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "BRIEFING_FASTPAGES"):
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
-    theme = Path(__file__).parent / "theme"
-    for path in sorted(theme.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(theme).as_posix().encode())
-            digest.update(path.read_bytes())
+    digest.update(code_digest().encode())  # briefing's code, templates and theme
     return digest.hexdigest()
 
 
-def _docs_pages(docs_dir: Path) -> dict[str, float]:
-    """``{HTML file: modification time of its Markdown}`` for every page in docs/ (directory
-    URLs, as MkDocs makes them). os.walk with strings: pathlib costs seconds at 50,000."""
-    pages: dict[str, float] = {}
+def _docs_pages(docs_dir: Path) -> dict[str, tuple[str, str]]:
+    """``{HTML file: (its Markdown file, git blob hash of it)}`` for every page in docs/
+    (directory URLs, as MkDocs makes them), and the same for the RSS feeds render writes there
+    (copied as they are), so that a feed whose page is gone goes too. Hashes, not modification
+    times: they survive a fresh checkout and a cache restore. os.walk with strings: pathlib
+    costs seconds at 50,000 (reading and hashing every file costs about 0.1 s at 10,000)."""
+    pages: dict[str, tuple[str, str]] = {}
     for folder, _, names in os.walk(docs_dir):
         rel_folder = os.path.relpath(folder, docs_dir).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
         for name in names:
-            if not name.endswith(".md"):
+            if name.endswith(".md"):
+                output = doc_url(prefix + name) + "index.html"
+            elif name.endswith(".xml") or (prefix + name).startswith(GENERATED):
+                output = prefix + name  # copied as it is (the feeds, the OPML file)
+            else:
                 continue
-            html = doc_url(prefix + name) + "index.html"
-            pages[html] = os.stat(os.path.join(folder, name)).st_mtime  # noqa: PTH116, PTH118
+            with open(os.path.join(folder, name), "rb") as handle:  # noqa: PTH118, PTH123
+                pages[output] = (prefix + name, blob_hash(handle.read()))
     return pages
+
+
+CHANGED_ENV = "BRIEFING_CHANGED"  # read by the briefing plugin: the docs files to rebuild
+
+
+def _changed(
+    target: Path, docs_pages: dict[str, tuple[str, str]], built: dict[str, str]
+) -> list[str]:
+    """The docs files of an incremental build: those whose hash differs from the one their
+    output was built from (``built``), or whose output is missing."""
+    return sorted(
+        src
+        for output, (src, digest) in docs_pages.items()
+        if built.get(output) != digest or not os.path.isfile(target / output)  # noqa: PTH113
+    )
 
 
 PARALLEL_MIN = 300  # pages to build before it pays to start more processes
@@ -170,11 +193,12 @@ def build_site(
     """Build the site root with its engine (strict); raise BuildError with the engine's reason.
 
     Incremental unless ``full``: when nothing the whole site depends on changed since the last
-    build into the same folder (``fingerprint``), only the pages whose docs file is newer than
-    their HTML are built, and the pages whose docs file is gone are removed. Big builds are
-    split over the machine's cores: each process builds a share of the article and story
-    pages, the first also everything else. A build also runs in a new process when this one
-    has already loaded the other engine (``engines.usable_here``).
+    build into the same folder (``fingerprint``), only the pages whose docs file changed since
+    their HTML was built (by content: ``_changed``) are built, and the pages whose docs file
+    is gone are removed. Big builds are split over the machine's cores: each process builds a
+    share of the article and story pages, the first also everything else. A build also runs
+    in a new process when this one has already loaded the other engine
+    (``engines.usable_here``).
     """
     started = time.monotonic()
     engine = engines.get(config.engine)
@@ -185,41 +209,52 @@ def build_site(
     except (FileNotFoundError, ValueError):
         state = {}
     stamp = fingerprint(config)
+    # Relative to the site root when inside it, so that a clone in another folder (a CI
+    # runner's checkout with site/ restored from the cache) can build incrementally too.
+    root = config.root.resolve()
+    where = os.path.relpath(target, root) if target.is_relative_to(root) else ""
+    built = state.get("pages")
     dirty = (
         not full
         and target.is_dir()
         and state.get("fingerprint") == stamp
-        and state.get("site_dir") == str(target)
+        and state.get("site_dir") == (where or str(target))
+        and isinstance(built, dict)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
     docs_pages = _docs_pages(config.docs_dir)
     outputs = set(docs_pages)
-    if dirty:
-        since = float(state.get("started", 0))
-        changed = sum(1 for mtime in docs_pages.values() if mtime >= since)
-    else:
-        changed = len(outputs)
+    changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
+    if not dirty:
         _empty(target)
-    jobs = _jobs(changed)
-    build_started = time.time()
-    if jobs == 1 and engines.usable_here(engine):
-        _engine_build(engine, config.root, target, strict, (0, 1))
-    else:
-        _build_in_processes(engine, config.root, target, strict, jobs)
-    for stale in set(state.get("pages", [])) - outputs if dirty else ():
+    jobs = _jobs(len(changed) if dirty else len(outputs))
+    changed_path = config.cache_dir / "build-changed.json"
+    if dirty:
+        atomic_write(changed_path, json.dumps(changed), durable=False)
+        os.environ[CHANGED_ENV] = str(changed_path)
+    try:
+        if jobs == 1 and engines.usable_here(engine):
+            _engine_build(engine, config.root, target, strict, (0, 1))
+        else:
+            _build_in_processes(engine, config.root, target, strict, jobs)
+    finally:
+        os.environ.pop(CHANGED_ENV, None)
+        changed_path.unlink(missing_ok=True)
+    for stale in set(built or ()) - outputs if dirty else ():
         page = target / stale
         page.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
             page.parent.rmdir()
     record = {
         "fingerprint": stamp,
-        "site_dir": str(target),
-        "started": build_started,
-        "pages": sorted(outputs),
+        "site_dir": where or str(target),
+        "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
     }
     atomic_write(state_path, json.dumps(record), durable=False)
     seconds = time.monotonic() - started
-    return BuildReport(target, len(outputs), seconds, dirty, jobs, engine.name)
+    pages = sum(1 for output in outputs if output.endswith(".html"))
+    rebuilt = len(changed) if dirty else len(outputs)
+    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt)
 
 
 def _empty(folder: Path) -> None:
