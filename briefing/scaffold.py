@@ -42,6 +42,9 @@ ACTIONS = {
     "cache": "0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0",
 }
 PYTHON = "3.11"
+# What the publish workflow carries between runs with actions/cache, so that a scheduled run
+# builds only what arrived: briefing's caches, the pages render wrote, the built site.
+CACHED = (".cache/briefing", "site", *(f"docs/{path}" for path in GENERATED))
 
 # "briefing" on PyPI is an unrelated project: a scaffold must never install it by that name.
 PLACEHOLDER_SPEC = "briefing @ git+https://github.com/OWNER/briefing"
@@ -124,6 +127,7 @@ def plan_github(settings: WorkflowSettings) -> dict[str, str]:
         "install": settings.install,
         "dependency_file": settings.dependency_file,
         "developer_tests": settings.developer_tests,
+        "cached": CACHED,
     }
     return {
         ".github/workflows/checks.yml": _render("workflows/checks.yml.j2", **context),
