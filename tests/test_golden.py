@@ -90,6 +90,8 @@ PAGES = [
     "health.md",
     "feed.xml",
     "feeds.opml",
+    "tags/harbor.md",
+    "tags/harbor.xml",
 ]
 
 
