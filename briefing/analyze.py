@@ -162,23 +162,28 @@ def analyze(
         articles, errors = store.load_all()
         texts = {a.id: (config.root / a.path).read_text(encoding="utf-8") for a in articles}
         assigned = stories.assign(articles)
-        updated = []
-        for article in articles:
-            story = assigned.get(article.id)
-            if story and update_file(
-                config.root / article.path, texts[article.id], {"story": story}, None
-            ):
-                texts[article.id] = (config.root / article.path).read_text(encoding="utf-8")
-                article = replace(article, extra={**article.extra, "story": story})
-            updated.append(article)
+        updated = [
+            replace(a, extra={**a.extra, "story": assigned[a.id]}) if a.id in assigned else a
+            for a in articles
+        ]
         briefing = Briefing.of(updated, config.timezone)
         states = {a.id: editorial(a) for a in updated}
         counts: Counter[str] = Counter()
+        written: set[str] = set()
 
-        def write(article: Article, text: str, by: str) -> bool:
-            record = {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
+        def write(article: Article, record: dict[str, Any], body: str | None) -> bool:
+            """One write per file: its new story (if any) and its draft (if any) together."""
+            story = {"story": assigned[article.id]} if article.id in assigned else {}
             path = config.root / article.path
-            return update_file(path, texts[article.id], record, f"\n{text}")
+            if article.id in written or not update_file(
+                path, texts[article.id], {**story, **record}, body
+            ):
+                return False
+            written.add(article.id)
+            return True
+
+        def drafted(text: str, by: str) -> dict[str, Any]:
+            return {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
 
         done: set[str] = set()
         open_ = [a for a in updated if states[a.id].state == NONE or is_offline(states[a.id])]
@@ -187,7 +192,7 @@ def analyze(
                 if not model.available():
                     break
                 text = model.draft(article, briefing)
-                if text and write(article, text, model.name):
+                if text and write(article, drafted(text, model.name), f"\n{text}"):
                     done.add(article.id)
                     counts["model"] += 1
                     counts["drafted" if states[article.id].state == NONE else "upgraded"] += 1
@@ -201,8 +206,11 @@ def analyze(
             text, by = drafter(article, briefing)
             if state.state == DRAFT and text.strip() == article.analysis:
                 continue
-            if write(article, text, by):
+            if write(article, drafted(text, by), f"\n{text}"):
                 counts["refreshed" if state.state == DRAFT else "drafted"] += 1
+        for article in updated:
+            if article.id in assigned and article.id not in written:
+                write(article, {}, None)  # a new story, the body kept byte for byte
     notes = tuple(model.notes if model is not None else getattr(drafter, "notes", ()))
     return AnalyzeReport(
         len(articles), len(assigned), counts["drafted"], counts["refreshed"], counts["reviewed"],

@@ -19,9 +19,9 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from hashlib import sha256
 
 from rapidfuzz import fuzz
@@ -111,6 +111,23 @@ class Matcher:
         self.idf = _idf(list(self.headline.values()), len(articles))
         self.idf_snippet = _idf(list(self.snippet.values()), len(articles))
 
+    def rare_stems(self, total: int) -> Callable[[Article], frozenset[str]]:
+        """The stems of an article that at most one article in 50 has (at least 20 may):
+        those that can make two articles one story."""
+        limit = max(20, total // 50)
+        df = Counter(w for doc in self.snippet_or_headline() for w in doc)
+        common = frozenset(w for w, n in df.items() if n > limit)
+
+        def rare(article: Article) -> frozenset[str]:
+            stems = self.snippet.get(article.id, self.headline[article.id])
+            found = stems - common
+            return found if found else stems
+
+        return rare
+
+    def snippet_or_headline(self) -> Iterable[frozenset[str]]:
+        return (self.snippet.get(aid, stems) for aid, stems in self.headline.items())
+
     def score(self, a: Article, b: Article) -> float:
         """0..1: the weighted share of distinctive words the two have in common."""
         if a.publisher == b.publisher or abs(a.published - b.published) > WINDOW:
@@ -150,28 +167,51 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
     recorded = [a for a in oldest_first(articles) if recorded_story(a)]
     loose = [a for a in oldest_first(articles) if not recorded_story(a)]
     found: list[list[Article]] = []  # emptied when merged into an earlier group
-    first_open = 0  # groups before this one started more than WINDOW ago
+    merged_into: list[int] = []  # a group's index, or the group it was merged into
+    # Candidates come from an index of the rarer words: an article is scored only against
+    # earlier articles in the window that share one with it (a pair sharing only the
+    # briefing's subject words never links), so grouping stays linear in the briefing's size
+    # however busy a day is.
+    rare = matcher.rare_stems(len(articles))
+    placed: dict[str, list[tuple[datetime, int, Article]]] = defaultdict(list)
+
+    def root(index: int) -> int:
+        while merged_into[index] != index:
+            merged_into[index] = merged_into[merged_into[index]]
+            index = merged_into[index]
+        return index
+
     for article in loose:
-        while first_open < len(found) and (
-            not found[first_open] or article.published - found[first_open][0].published > WINDOW
-        ):
-            first_open += 1
-        linked = [
-            index
-            for index in range(first_open, len(found))
-            if found[index] and max(matcher.score(article, m) for m in found[index]) >= LINK
-        ]
+        since = article.published - WINDOW
+        best: dict[int, float] = {}
+        for stem in rare(article):
+            postings = placed[stem]
+            for at in range(len(postings) - 1, -1, -1):
+                moment, index, other = postings[at]
+                if moment < since:
+                    break
+                group = root(index)
+                if found[group][0].published < since or best.get(group, 0.0) >= LINK:
+                    continue  # too old to take it, or already linked
+                best[group] = max(best.get(group, 0.0), matcher.score(article, other))
+        linked = sorted(group for group, score in best.items() if score >= LINK)
         if not linked:
+            target_index = len(found)
             found.append([article])
-            continue
-        # An article that links to several open groups joins them (it bridges two outlets'
-        # reports of one event); all of them started within WINDOW of it.
-        target = found[linked[0]]
-        for index in linked[1:]:
-            target.extend(found[index])
-            found[index] = []
-        target.append(article)
-        target.sort(key=lambda a: (a.published, a.id))
+            merged_into.append(target_index)
+        else:
+            # An article that links to several open groups joins them (it bridges two outlets'
+            # reports of one event); all of them started within WINDOW of it.
+            target_index = linked[0]
+            target = found[target_index]
+            for index in linked[1:]:
+                target.extend(found[index])
+                found[index] = []
+                merged_into[index] = target_index
+            target.append(article)
+            target.sort(key=lambda a: (a.published, a.id))
+        for stem in rare(article):
+            placed[stem].append((article.published, target_index, article))
     new: dict[str, str] = {}
     times = [a.published for a in recorded]
     for members in (group for group in found if group):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -160,3 +161,29 @@ def test_links_never_chain_a_busy_briefing_into_one_story() -> None:
     for story in group([replace(a, extra={"story": assigned[a.id]}) for a in chain]):
         span = story.articles[-1].published - story.articles[0].published
         assert span <= timedelta(hours=72), (story.id, len(story.articles))
+
+
+def test_generated_stories_of_1_to_60_outlets_are_found() -> None:
+    """Stories with a known answer (bench/stories_gen.py: 2,000 fictional articles in stories
+    of 1 to 60 outlets, heavy-tailed, a year of them) are found: of the pairs of articles put
+    in one story, at least 95% belong together, and at least 95% of the pairs that belong
+    together are found."""
+    from bench.stories_gen import articles
+
+    found, answer = articles(2000, seed=11)
+    assert max(Counter(answer.values()).values()) >= 40  # the heavy tail is there
+    assigned = assign(found)
+    members: dict[str, list[str]] = {}
+    for aid, story in assigned.items():
+        members.setdefault(story, []).append(aid)
+    together = apart = 0
+    for ids in members.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if answer[a] == answer[b]:
+                    together += 1
+                else:
+                    apart += 1
+    expected = sum(n * (n - 1) // 2 for n in Counter(answer.values()).values())
+    assert together / (together + apart) >= 0.95
+    assert together / expected >= 0.95
