@@ -5,19 +5,15 @@ Render puts the values in the page's front matter (``title``, ``description`` an
 Graph and Twitter card tags, with ``og:url`` only when MkDocs knows the page's canonical URL
 (``site_url`` is set). No image and nothing fetched: everything comes from the article itself.
 
-The description is the snippet, else the first sentence of the analysis that adds something to
-the headline, else nothing: a preview never shows the headline twice.
+The description is the snippet, else the first sentence of the analysis' excerpt (the plain
+text listings show, cached between runs by render) that adds something to the headline, else
+nothing: a preview never shows the headline twice.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import markdown
-import nh3
 
 from .models import Article, utc_iso
 from .pagetext import meta_text
@@ -30,25 +26,26 @@ _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][”’\"')])\s+")
 _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "mt", "gen", "gov", "sen", "rep"}
 _ABBREVIATIONS |= {"inc", "co", "corp", "ltd", "jr", "sr", "vs", "etc", "approx"}
-_MARKDOWN = markdown.Markdown()
 
 
-def meta(article: Article) -> dict[str, Any]:
-    """The front-matter keys of a page whose preview is ``article``'s."""
+def meta(article: Article, excerpt: str) -> dict[str, Any]:
+    """The front-matter keys of a page whose preview is ``article``'s; ``excerpt`` is its
+    analysis as plain text (``PageKit.excerpt_of``)."""
     values: dict[str, Any] = {"briefing_published": utc_iso(article.published)}
-    text = description(article)
+    text = description(article, excerpt)
     if text:
         values["description"] = meta_text(text)
     return values
 
 
-def description(article: Article) -> str:
+def description(article: Article, excerpt: str) -> str:
     """Plain text that says more than the headline, at most ``LIMIT`` characters, or ""."""
     if article.snippet and _adds_to(article, article.snippet):
         return shorten(article.snippet)
-    for sentence in _sentences(article.analysis):
+    found = sentences(" ".join(excerpt.split()))
+    for i, sentence in enumerate(found):
         if _adds_to(article, sentence) and not _quotes_headline(article, sentence):
-            return shorten(sentence)
+            return shorten(" ".join(found[i:]))
     return ""
 
 
@@ -90,12 +87,3 @@ def _quotes_headline(article: Article, text: str) -> bool:
     """True when ``text`` holds the whole headline (“… reported this under the headline …”)."""
     title = " ".join(_WORDS.findall(article.title.casefold()))
     return bool(title) and f" {title} " in f" {' '.join(_WORDS.findall(text.casefold()))} "
-
-
-def _sentences(analysis: str) -> Iterator[str]:
-    """The analysis as plain-text sentences, paragraph by paragraph (converted lazily: the
-    first one or two paragraphs are usually enough)."""
-    for paragraph in analysis.split("\n\n"):
-        converted = _MARKDOWN.reset().convert(paragraph)
-        text = _SPACES.sub(" ", html.unescape(nh3.clean(converted, tags=set()))).strip()
-        yield from sentences(text)

@@ -98,7 +98,7 @@ def story_page(kit: PageKit, story: Story) -> str:
                 {
                     "title": html.escape(lead.title),
                     "hide": ["navigation", "toc"],
-                    **previews.meta(lead),
+                    **previews.meta(lead, kit.excerpt_of(lead)),
                 }
             ),
             story=story,

@@ -15,13 +15,20 @@ from mkdocs.utils.meta import get_data
 
 from briefing.frontmatter import parse_article
 from briefing.models import Article, SiteConfig
-from briefing.previews import LIMIT, description, sentences, shorten
+from briefing.pagetext import PageKit
+from briefing.previews import LIMIT, sentences, shorten
+from briefing.previews import description as described
 from briefing.render import plan_pages
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 CONFIG = SiteConfig(root=Path("/nonexistent"), site_name="Preview Briefing (fictional)", feeds=())
 PREVIEW = {"og:type", "og:site_name", "og:title", "og:description", "og:url"}
 PREVIEW |= {"article:published_time", "twitter:card"}
+
+
+def description(a: Article) -> str:
+    """The description of ``a``'s page, from its analysis' excerpt as render makes it."""
+    return described(a, PageKit(CONFIG).excerpt_of(a))
 
 
 def article(**changes: object) -> Article:
@@ -53,7 +60,7 @@ def test_a_snippet_that_repeats_the_headline_gives_way_to_the_analysis() -> None
     body = f"{QUOTING}\n\nThe vote was 5–1. *Six* turbines follow in spring.\n"
     a = article(snippet="Harbor board approves tidal pilot - Quay Desk", body=body)
     # The sentence that only quotes the headline is passed over; Markdown becomes text.
-    assert description(a) == "The vote was 5–1."
+    assert description(a) == "The vote was 5–1. Six turbines follow in spring."
 
 
 def test_with_nothing_beyond_the_headline_there_is_no_description() -> None:
