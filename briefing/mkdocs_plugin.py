@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from . import fastpages
+from . import chrome, fastpages
 from .config import github_repo_url
 from .models import CACHE_DIR
 
@@ -50,6 +50,9 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        if chrome.enabled() and not fastpages.shard()[0]:
+            # Rendered once per build: what every page's chrome shares (chrome.py).
+            config.theme.static_templates.update((chrome.CHROME_JS, chrome.ICONS_SVG))
         # "Made with Material for MkDocs" links to another site; a briefing links out only to
         # its sources and to its own repository's edit pages.
         config.extra.setdefault("generator", False)
@@ -123,6 +126,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return page
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if chrome.enabled():
+            output = chrome.compact(output, page.content)
         if fastpages.enabled() and fastpages.is_leaf(page.file.src_uri):
             # Written next: MkDocs would keep every page's Markdown and HTML until the build
             # ends, which at tens of thousands of articles is most of the build's memory.
@@ -147,6 +152,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             return shells.render(context["page"], str(context["base_url"]), full)
 
         env.globals["briefing_leaf"] = briefing_leaf
+        chrome.install(env, config, str(THEME_DIR))
+        lean = chrome.enabled()
+        for file in list(files):  # files no page of a briefing loads (chrome.py)
+            if not file.is_documentation_page() and (
+                chrome.unused_asset(file.src_uri)
+                or (not lean and file.src_uri in (chrome.CHROME_JS, chrome.ICONS_SVG))
+            ):
+                files.remove(file)
         # Material's templates are compiled on every build; keep the compiled code.
         cache = Path(config.config_file_path).parent / CACHE_DIR / "jinja"
         cache.mkdir(parents=True, exist_ok=True)
@@ -185,6 +198,13 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             if page.markdown is None and not page.file.is_modified():
                 page.read_source(config)
         return nav
+
+    def on_post_template(
+        self, output_content: str, template_name: str, config: MkDocsConfig
+    ) -> str:
+        if chrome.enabled() and template_name.endswith(".html"):
+            return chrome.compact(output_content)  # the 404 page
+        return output_content
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if fastpages.shard()[0]:

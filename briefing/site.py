@@ -72,7 +72,7 @@ def fingerprint(config: SiteConfig) -> str:
     digest.update(f"engine={engine.name}={engine.version}".encode())
     for package in ("briefing", "mkdocs", "mkdocs-material", "markdown"):
         digest.update(f"{package}={version(package)}".encode())
-    for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "BRIEFING_FASTPAGES"):
+    for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "BRIEFING_FASTPAGES", "BRIEFING_LEAN"):
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
     digest.update(code_digest().encode())  # briefing's code, templates and theme
     return digest.hexdigest()

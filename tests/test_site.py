@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -142,11 +143,33 @@ def test_the_opml_lists_every_feed(published: Path) -> None:
         assert (published / "site" / url.removeprefix(SITE_URL)).is_file(), url
 
 
+def chrome_parts(site: Path) -> dict[str, str]:
+    """The parts of the page chrome that pages share, from chrome.js (briefing/chrome.py)."""
+    text = (site / "assets" / "briefing" / "chrome.js").read_text(encoding="utf-8")
+    match = re.search(r"var parts = (\{.*?\});\n", text)
+    assert match, "chrome.js has no parts"
+    parts: dict[str, str] = json.loads(match.group(1))
+    return parts
+
+
 def test_the_nav_is_small_and_fixed(published: Path) -> None:
     site = published / "site"
-    for page in (site / "index.html", article_pages(published)[0][0], site / "archive/index.html"):
+    for page in (site / "index.html", site / "archive/index.html"):  # pages of the nav
         assert refs_of(page).nav == NAV, page
         assert page.read_text(encoding="utf-8").count('class="md-nav__link') < 20
+    # Every other page (articles first) takes the tabs and the drawer from chrome.js.
+    article = article_pages(published)[0][0].read_text(encoding="utf-8")
+    assert '<script>__md_chrome("tabs","../../../..")</script>' in article
+    assert '<script>__md_chrome("nav","../../../..")</script>' in article
+    assert "md-nav__link" not in article
+    parts = chrome_parts(site)
+    tabs = Refs()
+    tabs.feed(parts["tabs"])
+    assert tabs.nav == NAV
+    drawer = re.findall(
+        r'class="md-nav__link">\n<span class="md-ellipsis">\n([^<\n]+)', parts["nav"]
+    )
+    assert drawer == NAV
 
 
 def test_sitemap_and_instant_navigation_follow_site_url(published: Path, built_demo: Path) -> None:
@@ -154,10 +177,12 @@ def test_sitemap_and_instant_navigation_follow_site_url(published: Path, built_d
     locs = [e.text or "" for e in sitemap.iter() if e.tag.endswith("loc")]
     assert all(loc.startswith(SITE_URL) for loc in locs)
     assert len([loc for loc in locs if "/articles/" in loc]) == len(article_pages(published))
-    assert "navigation.instant" in (published / "site" / "index.html").read_text()
+    # Material's features are in the configuration that pages share (chrome.js).
+    shared = Path("assets", "briefing", "chrome.js")
+    assert "navigation.instant" in (published / "site" / shared).read_text()
     # Without site_url the sitemap's URLs cannot be absolute: instant navigation (which needs
     # them) is switched off. MkDocs still writes the file, and Material's script reads it.
-    assert "navigation.instant" not in (built_demo / "site" / "index.html").read_text()
+    assert "navigation.instant" not in (built_demo / "site" / shared).read_text()
 
 
 def test_listings_are_kept_out_of_the_search_index(built_demo: Path) -> None:

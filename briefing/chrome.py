@@ -1,0 +1,257 @@
+"""A lean page chrome: what Material repeats on every page, shipped once.
+
+A briefing has tens of thousands of article pages, and each carried about 16 KB of Material's
+chrome around 3-4 KB of its own text: GitHub Pages' 1 GB limit was reached at about 50,000
+articles. What the chrome repeats is now shared, with nothing a reader sees lost:
+
+- **Whitespace.** Material's templates indent every line; the chrome around a page's content
+  is compacted (each run of blanks that holds a line break becomes one line break, which a
+  browser renders the same). The page's own content is never touched.
+- **JavaScript-only parts** (the palette toggle and its script, the search dialog, the
+  back-to-top button, the drawer's navigation list and Material's configuration) come from
+  one file, ``assets/briefing/chrome.js``, rendered once per build from Material's own
+  partials. Each page keeps a one-line script where the part was; it puts the part back in
+  place while the page is parsed, before anything is shown. Without JavaScript none of them
+  worked anyway (the drawer did: readers without JavaScript get the tabs on narrow screens).
+- **Icons** that stay in the page (logo, menu, search, edit) point into one sprite,
+  ``assets/briefing/icons.svg``, made from Material's icon files.
+- **Files nobody loads**: source maps, Material's lunr search worker and its language files
+  (briefing's search has its own worker, ``search-worker.js``).
+
+``BRIEFING_LEAN=0`` builds the chrome as Material writes it (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+CHROME_JS = "assets/briefing/chrome.js"
+ICONS_SVG = "assets/briefing/icons.svg"
+SEARCH_WORKER = "assets/briefing/search-worker.js"
+MATERIAL = "material-theme/"  # Material's own templates, under this prefix (ours shadow them)
+BASE = "@@BRIEFINGBASE@@"  # the page's base URL in chrome.js, put in by the script
+
+# Static files of Material that a briefing never loads.
+_UNUSED = re.compile(r"(\.map$|^assets/javascripts/lunr/|^assets/javascripts/workers/search\.)")
+_BREAKS = re.compile(r"[ \t]*\n[ \t\r\n]*")
+_ARTICLE = '<article class="md-content__inner md-typeset">'
+_CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.S)
+_SVG = re.compile(r"<svg\b[^>]*?(?:\sviewBox=\"([^\"]*)\")?[^>]*>(.*)</svg>", re.S)
+
+
+def enabled() -> bool:
+    """On unless ``BRIEFING_LEAN=0``."""
+    return os.environ.get("BRIEFING_LEAN", "1") != "0"
+
+
+def unused_asset(src_uri: str) -> bool:
+    """A theme file no page of a briefing loads."""
+    return bool(_UNUSED.search(src_uri))
+
+
+def _squeeze(text: str) -> str:
+    return _BREAKS.sub("\n", text)
+
+
+def compact(html: str, content: str | None = None) -> str:
+    """``html`` with the whitespace of its chrome compacted; ``content`` (the page's own
+    HTML, found in ``html``) or, without it, the inside of the page's ``<article>`` is kept
+    exactly as it is. A page with neither is returned unchanged."""
+    start = html.find(content) if content else -1
+    if start >= 0 and content:
+        end = start + len(content)
+    else:
+        start = html.find(_ARTICLE)
+        end = html.rfind("</article>")
+        if start < 0 or end < start:
+            return html
+        start += len(_ARTICLE)
+    return _squeeze(html[:start]).lstrip() + html[start:end] + _squeeze(html[end:])
+
+
+# -- icons ------------------------------------------------------------------------------------
+
+
+def sprite_icons(config: Any) -> dict[str, str]:
+    """``{icon name: symbol id}`` of the icons that stay in every page's HTML."""
+    icon = dict(config.theme.get("icon") or {})
+    names = [
+        str(icon.get("menu") or "material/menu"),
+        str(icon.get("search") or "material/magnify"),
+        str(icon.get("edit") or "material/file-edit-outline"),
+        str(icon.get("view") or "material/file-eye-outline"),
+    ]
+    if not config.theme.get("logo"):
+        names.append(str(icon.get("logo") or "material/library"))
+    return {name: "i-" + re.sub(r"[^a-z0-9]+", "-", name.lower()) for name in names}
+
+
+class IconLoader(jinja2.BaseLoader):
+    """Material's ``.icons/<name>.svg`` includes for sprite icons become a ``<use>`` of the
+    sprite; ``briefing-icon-source/<name>.svg`` is the icon file itself."""
+
+    SOURCE = "briefing-icon-source/"
+
+    def __init__(self, icons: dict[str, str], fallback: jinja2.BaseLoader) -> None:
+        self.icons = icons
+        self.fallback = fallback
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template.startswith(self.SOURCE):
+            return self.fallback.get_source(environment, ".icons/" + template[len(self.SOURCE) :])
+        name = template[len(".icons/") : -len(".svg")] if template.startswith(".icons/") else ""
+        if not name or name not in self.icons:
+            raise jinja2.TemplateNotFound(template)
+        source, _, _ = self.fallback.get_source(environment, template)
+        match = _SVG.search(source)
+        box = match.group(1) if match and match.group(1) else "0 0 24 24"
+        href = "{{ '" + ICONS_SVG + "' | url }}#" + self.icons[name]
+        # xlink:href, not href: Material's instant navigation sets every [href] it finds,
+        # and an SVG <use>'s href property cannot be set.
+        return f'<svg viewBox="{box}"><use xlink:href="{href}"/></svg>', None, lambda: True
+
+
+def sprite(env: jinja2.Environment, icons: dict[str, str]) -> str:
+    """The sprite file: one ``<symbol>`` per icon, made from the icon's own SVG file."""
+    symbols = []
+    for name, ident in icons.items():
+        try:
+            source = env.get_template(IconLoader.SOURCE + name + ".svg").render()
+        except jinja2.TemplateNotFound:
+            continue
+        match = _SVG.search(source)
+        if match:
+            box = match.group(1) or "0 0 24 24"
+            symbols.append(
+                f'<symbol id="{ident}" viewBox="{box}">{match.group(2).strip()}</symbol>'
+            )
+    return '<svg xmlns="http://www.w3.org/2000/svg">' + "".join(symbols) + "</svg>\n"
+
+
+# -- Material's configuration --------------------------------------------------------------------
+
+# The same values as the config block of Material's base.html, but for the base URL.
+_SHARED_CONFIG = """{%- import "partials/language.html" as lang with context -%}
+{%- set _ = namespace() -%}
+{%- set _.annotate = config.extra.annotate -%}
+{%- set _.tags = config.extra.tags -%}
+{%- if config.extra.version -%}
+  {%- set mike = config.plugins.mike -%}
+  {%- if not mike or mike.config.version_selector -%}
+    {%- set _.version = config.extra.version -%}
+  {%- endif -%}
+{%- endif -%}
+{{- {
+  "features": config.theme.features or [],
+  "translations": {
+    "clipboard.copy": lang.t("clipboard.copy"),
+    "clipboard.copied": lang.t("clipboard.copied"),
+    "search.result.placeholder": lang.t("search.result.placeholder"),
+    "search.result.none": lang.t("search.result.none"),
+    "search.result.one": lang.t("search.result.one"),
+    "search.result.other": lang.t("search.result.other"),
+    "search.result.more.one": lang.t("search.result.more.one"),
+    "search.result.more.other": lang.t("search.result.more.other"),
+    "search.result.term.missing": lang.t("search.result.term.missing"),
+    "select.version": lang.t("select.version")
+  },
+  "annotate": _.annotate or none,
+  "tags": _.tags or none,
+  "version": _.version or none
+} | tojson -}}"""
+
+
+class SharedConfig:
+    """Material's ``__config`` without the page's base URL: the same on every page, so it
+    is kept once, in chrome.js."""
+
+    def __init__(self, env: jinja2.Environment, config: Any) -> None:
+        text = env.from_string(_SHARED_CONFIG).render(config=config)
+        self.values: dict[str, Any] = json.loads(text)
+
+    def page(self, material: str, base_url: str, search_url: str) -> str:
+        """The config script of one page, from the block Material rendered (``material``):
+        only the base URL when the rest is the shared config, else all of it."""
+        match = _CONFIG.search(material)
+        if match is None:
+            return material
+        values = json.loads(match.group(1))
+        values["search"] = search_url
+        rest = {k: v for k, v in values.items() if k not in ("base", "search")}
+        if enabled() and rest == self.values:
+            lean = _json({"base": values.get("base", base_url)})
+            return (
+                f'<script id="__config" type="application/json">{lean}</script>'
+                "<script>__md_config()</script>"
+            )
+        return f'<script id="__config" type="application/json">{_json(values)}</script>'
+
+
+def _json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` (as Jinja's ``tojson``), without spaces."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def material_dir(dirs: list[str]) -> str | None:
+    """Material's template folder among the theme's folders."""
+    for folder in dirs:
+        if (Path(folder) / "partials" / "search.html").is_file() and (
+            Path(folder) / "base.html"
+        ).is_file():
+            return folder
+    return None
+
+
+def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
+    """Set up ``env`` for the lean chrome: Material's templates under ``material-theme/``,
+    sprite icons, and the globals the theme's templates call."""
+    if getattr(env, "briefing_chrome", False):
+        return
+    env.briefing_chrome = True  # type: ignore[attr-defined]
+    dirs = [d for d in config.theme.dirs if d != theme_dir]
+    material = material_dir(dirs)
+    original = env.loader
+    assert original is not None
+    loaders: list[jinja2.BaseLoader] = []
+    icons = sprite_icons(config) if enabled() else {}
+    if icons:
+        loaders.append(IconLoader(icons, original))
+    loaders.append(original)
+    if material:
+        loaders.append(
+            jinja2.PrefixLoader({MATERIAL.rstrip("/"): jinja2.FileSystemLoader(material)})
+        )
+    env.loader = jinja2.ChoiceLoader(loaders)
+    shared = SharedConfig(env, config)
+
+    @jinja2.pass_context
+    def briefing_config(context: jinja2.runtime.Context, material_block: str) -> str:
+        search = _relative(SEARCH_WORKER, str(context.get("base_url", ".")))
+        return shared.page(str(material_block), str(context.get("base_url", ".")), search)
+
+    env.globals["briefing_config"] = briefing_config
+    env.globals["briefing_lean"] = enabled()
+    env.globals["briefing_shared_config"] = lambda: _json({**shared.values, "search": ""})
+    env.globals["briefing_sprite"] = lambda: sprite(env, icons)
+    env.globals["briefing_base"] = BASE
+    env.filters["briefing_compact"] = lambda text: _squeeze(str(text)).strip()
+    env.filters["briefing_js"] = _json
+
+
+def _relative(path: str, base_url: str) -> str:
+    return path if base_url in ("", ".") else f"{base_url.rstrip('/')}/{path}"
