@@ -123,7 +123,8 @@ def test_offline_drafts_can_be_traced_to_content(built_demo: Path) -> None:
         for date in re.findall(r"\d{1,2} [A-Z][a-z]+ \d{4}", plain):
             assert date in dates, (a.path, date)
         # Each sentence about who reported names a publisher of the briefing.
-        pattern = r"(?:^|[.;:] |, )([A-Z][\w. ]+?) (?:had reported|reported|broke|came to|followed|is so far)"
+        verbs = "had reported|reported|broke|came to|followed|is so far"
+        pattern = rf"(?:^|[.;:] |, )([A-Z][\w. ]+?) (?:{verbs})"
         for who in re.findall(pattern, plain):
             who = who.split(", ")[-1].removesuffix(" had").removesuffix(" itself")
             assert who in publishers, (a.path, who)

@@ -50,7 +50,7 @@ def article(n: int = 0, **changes: object) -> Article:
         "snippet": f"What happened at the harbor, part {n}.",
         "tags": ("harbor", "energy"),
         "publisher_url": "https://harbor-desk.example",
-        "body": f"The analysis of story {n}.\n\nA second paragraph.\n",
+        "body": f"The analysis of story {n}. It weighs what the decision means.\n\nMore.\n",
         "path": f"content/articles/{published:%Y/%m}/story-{n}.md",
     }
     return Article(**(values | changes))  # type: ignore[arg-type]
@@ -230,7 +230,8 @@ def test_rss_holds_the_latest_articles_and_parses_back() -> None:
     assert len(parsed.entries) == RSS_LIMIT
     assert parsed.entries[0].title == '<script>alert("x")</script> & "quotes"'
     assert parsed.entries[1].link == "https://briefing.example/sub/articles/2026/11/story-1/"
-    assert parsed.entries[1].summary.startswith("Harbor Desk: The analysis of story 1.")
+    # The analysis from its first sentence that says more than the headline.
+    assert parsed.entries[1].summary.startswith("Harbor Desk: It weighs what the decision means.")
     # Without site_url, items link to the original articles (a feed needs absolute links).
     plain = feedparser.parse(plan_pages(config(), articles)["feed.xml"].encode("utf-8"))
     assert plain.entries[1].link == "https://harbor-desk.example/1?a=1&b=2"
