@@ -15,7 +15,7 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, sitesize
 from .config import load_site
 from .engines import ENGINES
 from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
@@ -148,6 +148,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
+    limit = sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
     config = _with_engine(args, _site(args))
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
     rendered, built = build(config, site_dir, full=args.full)
@@ -159,10 +160,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         how += f", {built.jobs} processes"
     if built.engine != "mkdocs":
         how += f", {built.engine}"
+    size = sitesize.measure(built.site_dir, limit)
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
-        f" generated pages changed) in {r.seconds + built.seconds:.1f} s"
+        f" generated pages changed) in {r.seconds + built.seconds:.1f} s; {size.summary()}"
     )
+    warning = size.warning()
+    if warning:  # GitHub Pages refuses a site over its limit: say so before it does
+        prefix = "::warning::" if in_github_actions() else "warning: "
+        print(prefix + warning, file=sys.stderr)
     return ERRORS if rendered.errors else OK
 
 
