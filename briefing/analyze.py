@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from . import stories
 from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft
 from .errors import ContentError
-from .files import atomic_write
+from .files import Batch, atomic_write
 from .frontmatter import dump_meta, load_meta, split
 from .models import Article, SiteConfig
 from .store import ContentStore, site_lock
@@ -107,19 +107,27 @@ class AnalyzeReport:
     backlog: int = 0  # offline drafts the model could still upgrade
 
 
-def update_file(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> bool:
-    """Set front-matter ``keys`` (and the body, when given) if the file still holds
-    ``expected``. Atomic; with ``body=None`` the body is kept byte for byte."""
+def updated_text(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> str | None:
+    """The file's text with front-matter ``keys`` set (and the body, when given; with
+    ``body=None`` it is kept byte for byte), or None if the file no longer holds ``expected``."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return False
+        return None
     if text != expected:
-        return False  # changed since it was read: leave it to the next run
+        return None  # changed since it was read: leave it to the next run
     meta_text, old_body = split(text, path)
     meta = load_meta(meta_text, path)
     meta.update(keys)
-    atomic_write(path, f"---\n{dump_meta(meta)}---\n{old_body if body is None else body}")
+    return f"---\n{dump_meta(meta)}---\n{old_body if body is None else body}"
+
+
+def update_file(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> bool:
+    """``updated_text`` written atomically and durably; False if the file had changed."""
+    text = updated_text(path, expected, keys, body)
+    if text is None:
+        return False
+    atomic_write(path, text)
     return True
 
 
@@ -158,7 +166,7 @@ def analyze(
     drafts whose text would change are redrafted. A person's text is never touched."""
     started = time.monotonic()
     store = ContentStore(config)
-    with site_lock(config, wait=True):
+    with site_lock(config, wait=True), Batch() as batch:
         articles, errors = store.load_all()
         texts = {a.id: (config.root / a.path).read_text(encoding="utf-8") for a in articles}
         assigned = stories.assign(articles)
@@ -171,14 +179,22 @@ def analyze(
         counts: Counter[str] = Counter()
         written: set[str] = set()
 
-        def write(article: Article, record: dict[str, Any], body: str | None) -> bool:
-            """One write per file: its new story (if any) and its draft (if any) together."""
+        def write(
+            article: Article, record: dict[str, Any], body: str | None, now: bool = False
+        ) -> bool:
+            """One write per file: its new story (if any) and its draft (if any) together;
+            ``now`` for a model's draft (each cost a call), else in the run's batch."""
             story = {"story": assigned[article.id]} if article.id in assigned else {}
             path = config.root / article.path
-            if article.id in written or not update_file(
-                path, texts[article.id], {**story, **record}, body
-            ):
+            if article.id in written:
                 return False
+            text = updated_text(path, texts[article.id], {**story, **record}, body)
+            if text is None:
+                return False
+            if now:
+                atomic_write(path, text)
+            else:
+                batch.write(path, text)
             written.add(article.id)
             return True
 
@@ -192,7 +208,7 @@ def analyze(
                 if not model.available():
                     break
                 text = model.draft(article, briefing)
-                if text and write(article, drafted(text, model.name), f"\n{text}"):
+                if text and write(article, drafted(text, model.name), f"\n{text}", now=True):
                     done.add(article.id)
                     counts["model"] += 1
                     counts["drafted" if states[article.id].state == NONE else "upgraded"] += 1

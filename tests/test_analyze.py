@@ -248,3 +248,22 @@ def test_check_reports_editorial_problems(demo_root: Path) -> None:
                                    "names no other article"], strict=True):  # fmt: skip
         rel = path.relative_to(demo_root).as_posix()
         assert re.search(rf"{re.escape(rel)}:\d+: .*{re.escape(message)}", result.out), result.out
+
+
+def test_a_batch_of_writes_lands_whole_or_not_at_all(tmp_path: Path) -> None:
+    from briefing.files import Batch
+
+    files = [tmp_path / f"a{i}.md" for i in range(5)]
+    for path in files:
+        path.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), Batch(limit=100) as batch:
+        for path in files:
+            batch.write(path, "new\n")
+        raise RuntimeError("interrupted")
+    assert [p.read_text() for p in files] == ["old\n"] * 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+    with Batch(limit=2) as batch:  # commits every two files, then the rest at the end
+        for path in files:
+            batch.write(path, "new\n")
+    assert [p.read_text() for p in files] == ["new\n"] * 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
