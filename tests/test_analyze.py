@@ -267,3 +267,30 @@ def test_a_batch_of_writes_lands_whole_or_not_at_all(tmp_path: Path) -> None:
             batch.write(path, "new\n")
     assert [p.read_text() for p in files] == ["new\n"] * 5
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+
+
+def test_the_model_is_spent_where_it_matters_most() -> None:
+    """Newest day first; on a day, every story's first report before any follower; stories
+    covered by more outlets first."""
+    from briefing.analyze import model_order
+
+    day = datetime(2030, 5, 1, 8, tzinfo=UTC)
+
+    def item(aid: str, story: str, publisher: str, hours: float) -> Article:
+        return Article(
+            id=aid, title=f"Quillfeather report {aid}", publisher=publisher,
+            link=f"https://x.example/{aid}", published=day + timedelta(hours=hours),
+            first_seen=day, extra={"story": story},
+        )  # fmt: skip
+
+    articles = [
+        item("old", "old-story", "Sample Post", -48),
+        item("wide-1", "wide", "Sample Post", 1),
+        item("wide-2", "wide", "Example Gazette", 2),
+        item("wide-3", "wide", "Harbour Wire", 3),
+        item("lone", "lone", "Sample Post", 5),
+        item("pair-1", "pair", "Sample Post", 0),
+        item("pair-2", "pair", "Example Gazette", 4),
+    ]
+    order = [a.id for a in model_order(articles, Briefing.of(articles))]
+    assert order == ["wide-1", "pair-1", "lone", "wide-2", "wide-3", "pair-2", "old"]
