@@ -98,7 +98,7 @@ class ArticleCache:
         self.parsed = 0  # files read and parsed (not found in the cache)
         self.now_ns = time.time_ns()
 
-    def get(self, path: Path) -> Entry | None:
+    def get(self, path: Path | str) -> Entry | None:
         """The entry of one file under the root (None when it does not exist)."""
         try:
             stat = os.stat(path)  # noqa: PTH116 - no Path objects in the hot loop
@@ -120,12 +120,14 @@ class ArticleCache:
         else:
             self.parsed += 1
             try:
-                value = self.parse(path, data)
+                value = self.parse(Path(path), data)
             except ContentError as exc:
                 value = exc
         # Like git's "racy clean" rule: a file changed in the last seconds may change again
         # within the file system's timestamp granularity, so its hash is checked next time.
         mtime = stat.st_mtime_ns if self.now_ns - stat.st_mtime_ns > RACY_NS else -1
+        if hit is not None and hit[:3] == (mtime, len(data), digest):
+            return hit  # a recent file, checked by its hash again: nothing to save
         entry = (mtime, len(data), digest, value)
         self.entries[key] = entry
         self.changed = True
@@ -150,7 +152,7 @@ class ArticleCache:
 
 
 def load_articles(
-    cache_dir: Path, root: Path, files: list[Path], parse: Parse
+    cache_dir: Path, root: Path, files: list[str], parse: Parse
 ) -> tuple[list[Article], list[ContentError]]:
     """Every article file read (from the cache when unchanged); errors for unreadable ones."""
     cache = ArticleCache(cache_dir, root, parse)
@@ -158,7 +160,7 @@ def load_articles(
     for path in files:
         entry = cache.get(path)
         if entry is not None:
-            found[str(path)[cache.prefix :]] = entry
+            found[path[cache.prefix :]] = entry
     cache.keep_only(found)
     cache.save()
     log.info("articles: %d files, %d parsed (the rest from the cache)", len(found), cache.parsed)

@@ -28,6 +28,12 @@ def site_key(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
+def excerpt_key(article: Article) -> str:
+    """What a listing excerpt is cached by: the headline and the analysis it comes from."""
+    text = f"{article.title}\0{article.analysis}"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
 class PageKeys:
     """The keys of the last render, and this render's."""
 
@@ -37,6 +43,7 @@ class PageKeys:
         self.site = site_key(config)
         self.new: dict[str, str] = {}
         self._stamps: dict[str, str] = {}
+        self._live: set[str] = set()  # excerpt keys of the articles this render saw
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
@@ -55,6 +62,7 @@ class PageKeys:
             fields = (article, sorted(article.extra.items(), key=lambda kv: kv[0]))
             stamp = hashlib.sha1(repr(fields).encode(), usedforsecurity=False).hexdigest()
             self._stamps[article.id] = stamp
+            self._live.add(excerpt_key(article))
         return stamp
 
     def page(
@@ -73,5 +81,9 @@ class PageKeys:
         return render()
 
     def save(self) -> None:
-        data = {"site": self.site, "pages": self.new, "excerpts": self.used_excerpts}
+        # The excerpts of listings this render did not need (unchanged pages) are kept too,
+        # as long as their article is still there: the next run may need them.
+        kept = {**self.excerpts, **self.used_excerpts}
+        excerpts = {key: text for key, text in kept.items() if key in self._live}
+        data = {"site": self.site, "pages": self.new, "excerpts": excerpts}
         atomic_write(self.path, json.dumps(data, sort_keys=True), durable=False)

@@ -7,7 +7,6 @@ so Markdown, MkDocs and the browser all see it as inert text.
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import posixpath
 import re
@@ -26,7 +25,7 @@ from slugify import slugify
 
 from .analyze import editorial, is_offline
 from .models import Article, SiteConfig
-from .pagekeys import PageKeys
+from .pagekeys import PageKeys, excerpt_key
 
 EXCERPT = 240
 
@@ -174,9 +173,7 @@ class PageKit:
         return self.keys.page(doc, inputs, render, extra) if self.keys else render()
 
     def _excerpt(self, article: Article) -> str:
-        key = hashlib.sha1(
-            f"{article.title}\0{article.analysis}".encode(), usedforsecurity=False
-        ).hexdigest()
+        key = excerpt_key(article)
         text = self.known.get(key)
         if text is None:
             text = excerpt(article.analysis, article.title)
