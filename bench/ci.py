@@ -1,0 +1,239 @@
+"""The CI-shaped publish: ``python -m bench ci --n 10000`` (not part of ``make bench``).
+
+What the scheduled publish workflow does, on this machine: a briefing of N generated
+(FICTIONAL) articles in a git repository (origin: a bare repository in a folder); its feeds
+are files outside the repository, each carrying a window of its newest items as real feeds do.
+
+1. run 1, a fresh clone with no cache: ``briefing publish --push`` (nothing new), then
+   ``briefing build`` (cold, full); the workflow's cached paths (``scaffold.CACHED``) are
+   saved with ``tar`` as actions/cache does;
+2. the first feed gains ``--new`` items;
+3. run 2, another fresh clone (new folder, new file times) with the cache restored with
+   ``tar``: ``briefing publish --push`` (ingest, analyze, commit, push), ``briefing build``;
+   then ``briefing publish --push`` again (nothing new, warm: ingest costs what arrived);
+4. run 3, a third fresh clone of the same commit, the feed state copied (the health page
+   shows it): ``briefing build --full``, the cold full build the target is measured against,
+   and whose ``site/`` must equal run 2's byte for byte.
+
+Writes the "## CI-shaped publish" section of ``bench/RESULTS.md`` (others untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from briefing.scaffold import CACHED
+
+from . import generate
+from .scale import BIN, OUT, Step, fresh_root, run_step
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench Editor",
+    "GIT_AUTHOR_EMAIL": "bench@newsroom.example",
+    "GIT_COMMITTER_NAME": "Bench Editor",
+    "GIT_COMMITTER_EMAIL": "bench@newsroom.example",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass
+class CiResult:
+    n: int
+    new: int
+    window: int
+    steps: dict[str, Step] = field(default_factory=dict)
+    site_files: int = 0
+    different: list[str] = field(default_factory=list)  # run 2 vs run 3, byte for byte
+    cache_mb: float = 0.0
+    finished: str = ""
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    command: str = ""
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def window_feeds(world: Path, items: list[generate.Item], window: int) -> None:
+    """Each feed file as a publisher serves it: its newest ``window`` items."""
+    for spec in generate.FEEDS:
+        mine = sorted((i for i in items if i.feed == spec.slug), key=lambda i: i.published)
+        path = world / Path(generate.feed_path(spec)).name
+        path.write_text(generate.feed_text(spec, mine[-window:]), encoding="utf-8")
+
+
+def make_origin(base: Path, n: int, seed: int, window: int) -> tuple[Path, Path]:
+    """A bare origin holding a briefing of ``n`` analysed articles; the feeds' folder."""
+    root = fresh_root(base / "seed")
+    items = generate.generate(n, seed)
+    generate.write_feeds(root, items)
+    world = base / "world"
+    shutil.rmtree(world, ignore_errors=True)
+    shutil.move(root / "feeds", world)
+    feeds_yml = root / "content" / "feeds.yml"
+    feeds_yml.write_text(
+        feeds_yml.read_text(encoding="utf-8").replace("url: feeds/", f"url: {world}/"), "utf-8"
+    )
+    run_step("seed: ingest", [str(BIN / "briefing"), "ingest", "-q"], root, 300 + 0.3 * n)
+    generate.write_analyses(root, items)
+    # A briefing as a scheduled run finds it: every article already given its story.
+    run_step("seed: analyze", [str(BIN / "briefing"), "analyze", "-q"], root, 300 + n)
+    window_feeds(world, items, window)
+    (root / "corpus.json").unlink(missing_ok=True)
+    ignored = ["/site/", "/.cache/", *(f"/{p}" for p in CACHED if p.startswith("docs/"))]
+    (root / ".gitignore").write_text("\n".join(ignored) + "\n", encoding="utf-8")
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    origin = base / "origin.git"
+    git(base, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    git(base, "init", "--quiet", "--initial-branch=main", str(root))
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "A briefing (FICTIONAL benchmark articles)")
+    git(root, "push", "--quiet", str(origin), "main")
+    return origin, world
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
+    timeout = 300 + 0.3 * n
+    base = OUT / f"ci-n{n}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    result = CiResult(n, new, window)
+    cli = str(BIN / "briefing")
+    print(f"\n== CI shape, N = {n:,}: making origin in {base}", flush=True)
+    origin, world = make_origin(base, n, seed, window)
+
+    def step(name: str, argv: list[str], where: Path) -> Step:
+        result.steps[name] = run_step(name, argv, where, timeout)
+        return result.steps[name]
+
+    publish = [cli, "publish", "--push"]
+    first, second, third = base / "run-1", base / "run-2", base / "run-3"
+    step("run 1: clone", ["git", "clone", "--quiet", str(origin), str(first)], base)
+    step("run 1: publish, nothing new (no cache)", publish, first)
+    step("run 1: build (cold, full)", [cli, "build", "-q"], first)
+    archive = base / "actions-cache.tar"
+    present = [p for p in CACHED if (first / p).exists()]
+    step("run 1: cache save (tar)", ["tar", "--posix", "-cf", str(archive), *present], first)
+    result.cache_mb = archive.stat().st_size / 1e6
+
+    items = generate.generate(n, seed) + [generate.extra_item(seed, k) for k in range(1, new + 1)]
+    window_feeds(world, items, window + new)
+
+    step("run 2: clone", ["git", "clone", "--quiet", str(origin), str(second)], base)
+    step("run 2: cache restore (tar)", ["tar", "-xf", str(archive)], second)
+    step(f"run 2: publish, {new} new", publish, second)
+    step("run 2: build (incremental)", [cli, "build", "-q"], second)
+    step("run 2: publish again, nothing new", publish, second)
+
+    step("run 3: clone", ["git", "clone", "--quiet", str(origin), str(third)], base)
+    (third / ".cache" / "briefing").mkdir(parents=True)
+    shutil.copy2(second / ".cache/briefing/feeds.json", third / ".cache/briefing/feeds.json")
+    step("run 3: build --full (cold)", [cli, "build", "-q", "--full"], third)
+    built, expected = tree(second / "site"), tree(third / "site")
+    result.site_files = len(expected)
+    result.different = sorted(
+        name for name in built.keys() | expected.keys() if built.get(name) != expected.get(name)
+    )
+    print(f"  run 2 site vs run 3 site: {len(result.different)} files differ", flush=True)
+    result.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    result.load = os.getloadavg()
+    return result
+
+
+def _s(result: CiResult, name: str) -> float:
+    step = result.steps.get(name)
+    return step.seconds if step and step.ok and step.seconds is not None else float("nan")
+
+
+def markdown(result: CiResult, machine: str) -> str:
+    new = result.new
+    publish = _s(result, f"run 2: publish, {new} new")
+    build = _s(result, "run 2: build (incremental)")
+    full = _s(result, "run 3: build --full (cold)")
+    restore = _s(result, "run 2: cache restore (tar)")
+    load = ", ".join(f"{x:.1f}" for x in result.load)
+    lines = [
+        "## CI-shaped publish",
+        "",
+        f"Run ended {result.finished} on {machine}; load average (1, 5, 15 min) {load}.",
+        f"Command: `{result.command}`. Feeds are windows of their newest {result.window} items;"
+        " every run is a fresh `git clone` in a new folder; the cache is what the publish"
+        " workflow carries (`scaffold.CACHED`), saved and restored with `tar` (actions/cache"
+        f" compresses it too): {result.cache_mb:.0f} MB uncompressed.",
+        "",
+        "| step | wall (s) | CPU (s) | peak RSS (MB) | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, step in result.steps.items():
+        cpu = "–" if step.cpu_seconds is None else f"{step.cpu_seconds:.2f}"
+        secs = "–" if step.seconds is None else f"{step.seconds:.2f}"
+        peak = "–" if step.peak_mb is None else f"{step.peak_mb:.0f}"
+        note = step.note if step.ok else f"✗ {step.note}"
+        lines.append(f"| {name} | {secs} | {cpu} | {peak} | {note[:90]} |")
+    ratio = (publish + build) / full
+    with_restore = (restore + publish + build) / full
+    same = "✓" if not result.different else f"✗ {len(result.different)} files differ"
+    lines += [
+        "",
+        "| ratio | value | target | |",
+        "|---|---:|---|---|",
+        f"| run 2 publish ({new} new) + build / cold full build, N = {result.n:,} |"
+        f" {ratio:.0%} | ≤ 20% | {'✓' if ratio <= 0.2 else '✗'} |",
+        f"| the same with the cache restore | {with_restore:.0%} | (info) | – |",
+        f"| run 2 site = full build's site ({result.site_files:,} files), byte for byte |"
+        f" {'yes' if not result.different else 'no'} | identical | {same} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(text: str) -> None:
+    body = RESULTS.read_text(encoding="utf-8")
+    pattern = re.compile(r"^## CI-shaped publish\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(body):
+        body = pattern.sub(lambda _: text + "\n", body, count=1)
+    else:
+        body = body.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+    print(f"wrote the CI-shaped publish section of {RESULTS}")
+
+
+def main(argv: list[str]) -> int:
+    from .__main__ import machine
+
+    p = argparse.ArgumentParser(prog="python -m bench ci", description=__doc__)
+    p.add_argument("--n", type=int, default=10_000, help="articles (default %(default)s)")
+    p.add_argument("--new", type=int, default=20, help="new items in run 2 (default %(default)s)")
+    p.add_argument("--window", type=int, default=100, help="items per feed (default %(default)s)")
+    p.add_argument("--seed", type=int, default=8)
+    p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
+    args = p.parse_args(argv)
+    os.environ["BRIEFING_ANALYZER"] = "offline"  # the benchmark never calls a model
+    result = run_ci(args.n, args.new, args.window, args.seed)
+    result.command = "python -m bench ci " + " ".join(argv)
+    (OUT / f"ci-n{args.n}" / "result.json").write_text(
+        json.dumps(asdict(result), indent=2, default=str)
+    )
+    text = markdown(result, machine())
+    print("\n" + text)
+    if not args.no_results:
+        write_results(text)
+    return 0 if not result.different else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
