@@ -126,12 +126,21 @@ def _words_key(article: Article) -> str:
     return digest.hexdigest()
 
 
+def _sources(ordered: Iterable[Article]) -> list[str]:
+    """What each doc of the index is made from, in doc order."""
+    return [f"{a.path}\0{a.published.isoformat()}\0{_words_key(a)}" for a in ordered]
+
+
+def _digest(sources: Iterable[str]) -> str:
+    digest = hashlib.sha256(f"{FORMAT}".encode())
+    for source in sources:
+        digest.update(f"{source}\0".encode())
+    return digest.hexdigest()
+
+
 def source_digest(articles: Iterable[Article]) -> str:
     """A digest of everything the index is made from, to skip rebuilding an unchanged one."""
-    digest = hashlib.sha256(f"{FORMAT}".encode())
-    for a in sorted(articles, key=lambda a: (a.published, a.id)):
-        digest.update(f"{a.path}\0{a.published.isoformat()}\0{_words_key(a)}\0".encode())
-    return digest.hexdigest()
+    return _digest(_sources(sorted(articles, key=lambda a: (a.published, a.id))))
 
 
 Words = tuple[frozenset[str], frozenset[str]]  # an article's headline words, its other words
@@ -179,16 +188,20 @@ def build_index(
         files[f"{base}/docs/{start // DOCS_PER_CHUNK}.json"] = json.dumps(
             rows, ensure_ascii=False, separators=(",", ":")
         )
-    meta = {
+    meta = _meta(ordered, source_digest(ordered))
+    files[f"{base}/meta.json"] = json.dumps(meta, separators=(",", ":"))
+    return files
+
+
+def _meta(ordered: list[Article], digest: str) -> dict[str, object]:
+    return {
         "format": FORMAT,
         "docs": len(ordered),
         "buckets": BUCKETS,
         "docs_per_chunk": DOCS_PER_CHUNK,
         "stop_words": sorted(STOP_WORDS),
-        "source": source_digest(ordered),
+        "source": digest,
     }
-    files[f"{base}/meta.json"] = json.dumps(meta, separators=(",", ":"))
-    return files
 
 
 def write_index(
@@ -198,28 +211,90 @@ def write_index(
     With ``cache_dir``, each article's words are kept there between runs, so adding one
     article does not split every other article into words again."""
     started = time.monotonic()
-    articles = list(articles)
+    ordered = sorted(articles, key=lambda a: (a.published, a.id))
+    sources = _sources(ordered)
+    digest = _digest(sources)
     meta_path = site_dir / INDEX_DIR / "meta.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("source") == source_digest(articles):
+        if meta.get("source") == digest:
             return SearchReport(int(meta["docs"]), 0, time.monotonic() - started)
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
-        pass
-    cache = cache_dir / "search-words.pickle" if cache_dir else None
-    known = _load_words(cache) if cache else None
-    files = build_index(articles, known)
-    if cache and known is not None:
-        keep = {k: known[k] for k in map(_words_key, articles) if k in known}
-        with contextlib.suppress(OSError):
-            atomic_write_bytes(cache, pickle.dumps(keep, pickle.HIGHEST_PROTOCOL), durable=False)
+        built_from = str(meta.get("source"))
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+        built_from = ""
+    order = cache_dir / "search-order.pickle" if cache_dir else None
+    files = (
+        _appended(site_dir, ordered, sources, _load_sources(order, built_from)) if order else None
+    )
+    if files is None:
+        cache = cache_dir / "search-words.pickle" if cache_dir else None
+        known = _load_words(cache) if cache else None
+        files = build_index(ordered, known)
+        if cache and known is not None:
+            keep = {k: known[k] for k in map(_words_key, ordered) if k in known}
+            with contextlib.suppress(OSError):
+                blob = pickle.dumps(keep, pickle.HIGHEST_PROTOCOL)
+                atomic_write_bytes(cache, blob, durable=False)
+        index_dir = site_dir / INDEX_DIR
+        for path in index_dir.rglob("*.json") if index_dir.is_dir() else ():
+            if path.relative_to(site_dir).as_posix() not in files:
+                path.unlink()
     written = sum(write_if_changed(site_dir / rel, text) for rel, text in files.items())
-    index_dir = site_dir / INDEX_DIR
-    for path in index_dir.rglob("*.json"):
-        if path.relative_to(site_dir).as_posix() not in files:
-            path.unlink()
-    docs = json.loads(files[f"{INDEX_DIR.as_posix()}/meta.json"])["docs"]
-    return SearchReport(docs, written, time.monotonic() - started)
+    if order:
+        with contextlib.suppress(OSError):
+            blob = pickle.dumps((digest, sources), pickle.HIGHEST_PROTOCOL)
+            atomic_write_bytes(order, blob, durable=False)
+    return SearchReport(len(ordered), written, time.monotonic() - started)
+
+
+def _load_sources(path: Path, digest: str) -> list[str] | None:
+    """The docs the site's index was built from (``_sources``), when the cache knows them."""
+    try:
+        with path.open("rb") as handle:
+            saved = pickle.load(handle)  # noqa: S301 - briefing's own cache file
+        built, sources = saved
+    except Exception:  # missing, torn or foreign: it is only a cache
+        return None
+    return sources if built == digest and isinstance(sources, list) else None
+
+
+def _appended(
+    site_dir: Path, ordered: list[Article], sources: list[str], old: list[str] | None
+) -> dict[str, str] | None:
+    """The index files that change when the only difference from the index in ``site_dir``
+    (made from ``old``) is docs added after all of its docs (new articles are the newest):
+    their words appended to the terms files they touch, the docs chunks from the first that
+    changes, the meta. None when that is not the case (a full rebuild is needed). Gives the
+    same files as ``build_index``: postings stay ascending and words sorted."""
+    if not old or len(sources) <= len(old) or sources[: len(old)] != old:
+        return None
+    base = site_dir / INDEX_DIR
+    added: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for doc in range(len(old), len(ordered)):
+        title, body = article_words(ordered[doc])
+        for word in title:
+            added[bucket(word)][word].append(2 * doc + 1)
+        for word in body:
+            added[bucket(word)][word].append(2 * doc)
+    files: dict[str, str] = {}
+    rel = INDEX_DIR.as_posix()
+    for number, postings in added.items():
+        try:
+            terms = json.loads((base / "terms" / f"{number}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        for word, docs in postings.items():
+            terms[word] = sorted(terms.get(word, []) + docs)
+        merged = {word: terms[word] for word in sorted(terms)}
+        files[f"{rel}/terms/{number}.json"] = json.dumps(merged, separators=(",", ":"))
+    first = len(old) // DOCS_PER_CHUNK * DOCS_PER_CHUNK
+    for start in range(first, len(ordered), DOCS_PER_CHUNK):
+        rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
+        files[f"{rel}/docs/{start // DOCS_PER_CHUNK}.json"] = json.dumps(
+            rows, ensure_ascii=False, separators=(",", ":")
+        )
+    files[f"{rel}/meta.json"] = json.dumps(_meta(ordered, _digest(sources)), separators=(",", ":"))
+    return files
 
 
 def _load_words(path: Path) -> dict[str, Words]:

@@ -36,7 +36,7 @@ WHO = {
 CACHED = (".cache/briefing", "site", *(f"docs/{path}" for path in GENERATED))
 PLACES = ("Quillmere", "Brackwater", "Tansey Reach", "Holloway Spit", "Corran Flats", "Elderpool")
 THINGS = ("ferry slipway", "tide gauge", "seawall", "harbour crane", "pilot boat", "fish market")
-START = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # after the demo's articles
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -177,3 +177,43 @@ def test_the_workflow_caches_what_the_incremental_build_needs() -> None:
     steps = workflow["jobs"]["publish"]["steps"]
     cache = next(s for s in steps if str(s.get("uses", "")).startswith("actions/cache@"))
     assert cache["with"]["path"].split() == list(CACHED)
+
+
+def test_a_search_index_grown_by_new_articles_equals_one_built_whole(tmp_path: Path) -> None:
+    from briefing.models import Article
+    from briefing.search import INDEX_DIR, build_index, write_index
+
+    def article(n: int) -> Article:
+        when = START + timedelta(hours=5 * n)
+        place, thing = PLACES[n % len(PLACES)], THINGS[n * 5 % len(THINGS)]
+        return Article(
+            id=f"test:{n}",
+            title=f"{place} weighs {thing} plan, item {n}",
+            publisher="Saltmarsh Chronicle",
+            link=f"https://saltmarsh-chronicle.example/{n}",
+            published=when,
+            first_seen=when,
+            snippet=f"The {thing} hearing in {place}, part {n}.",
+            body=f"Item {n} adds word{n} and the {thing} of {place}.",
+            path=f"content/articles/2026/10/item-{n}.md",
+        )
+
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    cache.mkdir()
+    everything = [article(n) for n in range(430)]
+    write_index(site, everything[:400], cache)
+    grown = write_index(site, everything, cache)  # 30 newer articles: appended
+    assert 0 < grown.files_written < 100  # their words' terms files, two chunks, the meta
+    files = {
+        p.relative_to(site).as_posix(): p.read_text("utf-8")
+        for p in (site / INDEX_DIR).rglob("*.json")
+    }
+    assert files == build_index(everything)
+    # An article older than the index's newest changes earlier docs: rebuilt whole, the same.
+    older = [*everything, article(-1)]
+    write_index(site, older, cache)
+    files = {
+        p.relative_to(site).as_posix(): p.read_text("utf-8")
+        for p in (site / INDEX_DIR).rglob("*.json")
+    }
+    assert files == build_index(older)
