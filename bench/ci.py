@@ -27,8 +27,8 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from briefing.scaffold import CACHED
@@ -103,6 +103,16 @@ def make_origin(base: Path, n: int, seed: int, window: int) -> tuple[Path, Path]
     return origin, world
 
 
+def fresh_items(seed: int, count: int) -> list[generate.Item]:
+    """What arrived since the last run: dated after everything in the briefing, a few minutes
+    apart (``extra_item`` dates them all at the corpus' last moment, where 32 others are)."""
+    end = datetime.fromisoformat(generate.extra_item(seed, 1).published)
+    return [
+        replace(generate.extra_item(seed, k), published=(end + timedelta(minutes=k)).isoformat())
+        for k in range(1, count + 1)
+    ]
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -131,7 +141,7 @@ def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
     step("run 1: cache save (tar)", ["tar", "--posix", "-cf", str(archive), *present], first)
     result.cache_mb = archive.stat().st_size / 1e6
 
-    items = generate.generate(n, seed) + [generate.extra_item(seed, k) for k in range(1, new + 1)]
+    items = generate.generate(n, seed) + fresh_items(seed, new)
     window_feeds(world, items, window + new)
 
     step("run 2: clone", ["git", "clone", "--quiet", str(origin), str(second)], base)
