@@ -1,0 +1,192 @@
+"""The lean page chrome (briefing/chrome.py) loses nothing a reader sees.
+
+The demo is built twice from the same content: as briefing builds it, and with
+``BRIEFING_LEAN=0`` (Material's chrome as Material writes it, in every page). Debian's Chromium
+then takes the same screenshots of both (article, story, month, home, 404; wide, phone-sized
+with the drawer open, dark palette after a reload) and they must be identical pixel for pixel.
+Search, the palette toggle and instant navigation (with ``site_url``) work on the lean site,
+and its article pages are less than half the size.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DEMO, run
+from test_browser import ARGS, ARTIFACTS, chromium_path, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO_URL = "https://github.com/example-org/marrow-bay-briefing"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        message = "Chromium not found: run `make browser-deps` (Debian's chromium package)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " — browser tests must run in CI")
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=path, args=ARGS, headless=True
+        )
+        yield context
+        context.close()
+
+
+def _built(root: Path, env: dict[str, str] | None = None) -> None:
+    for command in (["ingest"], ["analyze", "--analyzer", "offline"], ["build"]):
+        result = run(root, *command, env=env)
+        assert result.code == 0, result.err
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(lean site, Material's chrome) of the same demo content."""
+    lean = tmp_path_factory.mktemp("chrome") / "lean"
+    shutil.copytree(DEMO, lean, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
+    config = lean / "mkdocs.yml"
+    config.write_text(f"repo_url: {REPO_URL}\n" + config.read_text(encoding="utf-8"))
+    _built(lean)
+    material = lean.parent / "material"
+    shutil.copytree(lean, material, ignore=shutil.ignore_patterns("site", ".cache"))
+    result = run(material, "build", env={"BRIEFING_LEAN": "0"})
+    assert result.code == 0, result.err
+    return lean / "site", material / "site"
+
+
+def _pages(site: Path) -> list[str]:
+    article = sorted(site.glob("articles/*/*/*/index.html"))[3]
+    story = sorted(site.glob("stories/*/index.html"))[0]
+    month = sorted(site.glob("archive/*/*/index.html"))[-1]
+    return [
+        "",
+        article.parent.relative_to(site).as_posix() + "/",
+        story.parent.relative_to(site).as_posix() + "/",
+        month.parent.relative_to(site).as_posix() + "/",
+        "404.html",
+    ]
+
+
+def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
+    shots: dict[str, bytes] = {}
+    errors: list[str] = []
+
+    def fresh(base: str, path: str, width: int) -> Any:
+        page = browser.new_page()
+        page.set_viewport_size({"width": width, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(base + path, wait_until="networkidle")  # the icon sprite included
+        page.wait_for_timeout(200)
+        return page
+
+    for base in serve(site):
+        for width in (1280, 375):
+            for path in pages:
+                page = fresh(base, path, width)
+                shots[f"{path} {width}"] = page.screenshot(full_page=True)
+                page.close()
+        page = fresh(base, pages[1], 375)  # the drawer, open
+        page.click("label.md-header__button[for=__drawer]")
+        page.wait_for_timeout(400)
+        shots["drawer"] = page.screenshot()
+        page.close()
+        page = fresh(base, pages[1], 1280)  # the dark palette, kept on the next page
+        page.click("label[for=__palette_1]")
+        page.goto(base + pages[2], wait_until="networkidle")
+        page.wait_for_timeout(200)
+        shots["dark"] = page.screenshot(full_page=True)
+        page.click("label[for=__palette_0]")
+        page.close()
+    assert errors == []
+    return shots
+
+
+def test_lean_pages_look_exactly_like_materials(browser: Any, sites: tuple[Path, Path]) -> None:
+    lean, material = sites
+    pages = _pages(lean)
+    ours, theirs = _shots(browser, lean, pages), _shots(browser, material, pages)
+    assert ours.keys() == theirs.keys()
+    different = [name for name in ours if ours[name] != theirs[name]]
+    for name in different:  # kept to look at
+        stem = "chrome-" + "".join(c if c.isalnum() else "-" for c in name).strip("-")
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"{stem}-lean.png").write_bytes(ours[name])
+        (ARTIFACTS / f"{stem}-material.png").write_bytes(theirs[name])
+    assert different == [], "screenshots differ from Material's chrome (see test-artifacts/)"
+    # ... at less than half the bytes per article page.
+    article = pages[1] + "index.html"
+    assert (lean / article).stat().st_size * 2 < (material / article).stat().st_size
+
+
+def test_search_works_on_lean_pages(browser: Any, sites: tuple[Path, Path]) -> None:
+    lean, _ = sites
+    for base in serve(lean):
+        page = browser.new_page()
+        page.goto(base + _pages(lean)[1])
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially("tidal")
+        page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+        page.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_instant_navigation_puts_the_chrome_back(
+    browser: Any, sites: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """With site_url, Material swaps pages in place and runs their scripts again: the tabs
+    and the drawer of the new page get its own base URL."""
+    lean, _ = sites
+    port = _free_port()
+    root = tmp_path / "instant"
+    shutil.copytree(lean.parent, root, ignore=shutil.ignore_patterns("site", ".cache"))
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: http://127.0.0.1:{port}/\n" + config.read_text("utf-8"))
+    result = run(root, "build")
+    assert result.code == 0, result.err
+    handler = functools.partial(_Quiet, directory=str(root / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_timeout(500)
+        page.evaluate("window.__same_page = true")
+        page.locator("a.briefing-item-title").first.click()
+        page.wait_for_url("**/articles/**")
+        page.locator("h1.briefing-headline").wait_for()
+        assert page.evaluate("window.__same_page") is True, "not an instant navigation"
+        for selector in (".md-tabs__link", ".md-nav--primary .md-nav__link"):
+            hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.href)")
+            assert hrefs[1] == f"http://127.0.0.1:{port}/archive/", selector
+        assert errors == []
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
