@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -53,15 +53,20 @@ _URL_OR_CODE = re.compile(r":(?=[/\w])")  # "https://", ":emoji:"; not "Opinion:
 _BLOCK_START = re.compile(r"^(?:[-+]|\d+(?=[.)]))")
 
 
+_ESCAPES = str.maketrans({**{c: "\\" + c for c in _BACKSLASH}, **_ENTITY})
+
+
 def markdown_text(value: object) -> str:
     """Untrusted text as inert Markdown: one line, every syntax character escaped, and a start
     that could open a list ("- ", "+ ", "1. ") escaped too, since a value may begin a line."""
-    text = " ".join(str(value).split())
-    text = "".join("\\" + c if c in _BACKSLASH else _ENTITY.get(c, c) for c in text)
-    text = _BLOCK_START.sub(
-        lambda m: m.group(0) + "\\" if m.group(0).isdigit() else "\\" + m.group(0), text
-    )
+    text = " ".join(str(value).split()).translate(_ESCAPES)
+    text = _BLOCK_START.sub(_escape_start, text)
     return _URL_OR_CODE.sub("&#58;", text)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    start = match.group(0)
+    return start + "\\" if start.isdigit() else "\\" + start
 
 
 def source_link(text: object, url: str) -> Markup:
@@ -171,8 +176,12 @@ class Briefing:
     weight: dict[str, float]  # key -> how much sharing it says (rarer: more)
     by_publisher: dict[str, list[Article]]  # publisher -> its articles, oldest first
     first_named: dict[str, str]  # a name, and each of its shorter tails, -> the first story
+    names_of: dict[str, frozenset[str]]  # article id -> the names in it
     articles: int
     zone: ZoneInfo
+    # What every member of a story shares (its connections, its headlines' own words),
+    # computed once per story: drafting a 60-article story must not redo it 60 times.
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, articles: Sequence[Article], timezone: str = "UTC") -> Briefing:
@@ -180,9 +189,10 @@ class Briefing:
         story_of = {a.id: s for s in stories for a in s.articles}
         keys: dict[str, dict[str, str]] = {}
         names: dict[str, tuple[str, ...]] = {}
+        names_of = {a.id: frozenset(names_in(_text_of(a))) for a in articles}
         for story in stories:
             found: dict[str, str] = {}
-            story_names = set().union(*(names_in(_text_of(a)) for a in story.articles))
+            story_names = set().union(*(names_of[a.id] for a in story.articles))
             name_words = {w[:STEM] for n in story_names for w in words(n)}
             for name in sorted(story_names):
                 found[f"n:{name.casefold()}"] = name
@@ -221,7 +231,7 @@ class Briefing:
             by_publisher[article.publisher].append(article)
         return cls(
             stories, story_of, names, keys, dict(by_key), weight, dict(by_publisher), first_named,
-            len(articles), ZoneInfo(timezone),
+            names_of, len(articles), ZoneInfo(timezone),
         )  # fmt: skip
 
     def date(self, moment: datetime) -> str:
@@ -231,6 +241,13 @@ class Briefing:
     def connected(self, story: Story, later: bool = False) -> list[tuple[Story, list[str]]]:
         """Stories before (or after) ``story`` that share its names or rare words, best first,
         each with what they share (names first). Reads at most ``NEIGHBOURS`` stories per key."""
+        memo = (story.id, "later" if later else "earlier")
+        if memo not in self.memo:
+            self.memo[memo] = self._connected(story, later)
+        found: list[tuple[Story, list[str]]] = self.memo[memo]
+        return found
+
+    def _connected(self, story: Story, later: bool) -> list[tuple[Story, list[str]]]:
         score: dict[str, float] = defaultdict(float)
         shared: dict[str, list[str]] = defaultdict(list)
         found: dict[str, Story] = {}
@@ -262,7 +279,7 @@ class Briefing:
             if self.first_named.get(name.casefold()) != story.id:
                 continue
             # Within the story, the first report that names it.
-            first = next(a for a in story.articles if name in names_in(_text_of(a)))
+            first = next(a for a in story.articles if name in self.names_of[a.id])
             if first.id == article.id:
                 new.append(name)
         return new
@@ -383,7 +400,10 @@ def draft(article: Article, briefing: Briefing) -> str:
     others = [a for a in story.articles if a.id != article.id]
     position = story.articles.index(article)
     count, previous = briefing.earlier_by(article)
-    unique = distinctive(story, briefing.weight)
+    memo = (story.id, "distinctive")
+    if memo not in briefing.memo:
+        briefing.memo[memo] = distinctive(story, briefing.weight)
+    unique: dict[str, list[str]] = briefing.memo[memo]
     coverage: dict[str, Any] = {
         "publisher": article.publisher,
         "outlets": len(story.publishers),
