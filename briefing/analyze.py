@@ -25,7 +25,7 @@ from . import stories
 from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft
 from .errors import ContentError
 from .files import Batch, atomic_write
-from .frontmatter import dump_meta, load_meta, split
+from .frontmatter import dump_meta, load_meta, parse_article, split
 from .models import Article, SiteConfig
 from .store import ContentStore, site_lock
 
@@ -107,28 +107,23 @@ class AnalyzeReport:
     backlog: int = 0  # offline drafts the model could still upgrade
 
 
-def updated_text(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> str | None:
+def updated_text(
+    path: Path, article: Article, keys: dict[str, Any], body: str | None
+) -> str | None:
     """The file's text with front-matter ``keys`` set (and the body, when given; with
-    ``body=None`` it is kept byte for byte), or None if the file no longer holds ``expected``."""
+    ``body=None`` it is kept byte for byte), or None if the file no longer says what
+    ``article`` was read from it (someone changed it since: leave it to the next run)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        current = parse_article(text, path, article.path)
+    except (OSError, UnicodeDecodeError, ContentError):
         return None
-    if text != expected:
-        return None  # changed since it was read: leave it to the next run
+    if current != article or current.extra != article.extra:
+        return None
     meta_text, old_body = split(text, path)
     meta = load_meta(meta_text, path)
     meta.update(keys)
     return f"---\n{dump_meta(meta)}---\n{old_body if body is None else body}"
-
-
-def update_file(path: Path, expected: str, keys: dict[str, Any], body: str | None) -> bool:
-    """``updated_text`` written atomically and durably; False if the file had changed."""
-    text = updated_text(path, expected, keys, body)
-    if text is None:
-        return False
-    atomic_write(path, text)
-    return True
 
 
 def is_offline(state: Editorial) -> bool:
@@ -168,14 +163,17 @@ def analyze(
     store = ContentStore(config)
     with site_lock(config, wait=True), Batch() as batch:
         articles, errors = store.load_all()
-        texts = {a.id: (config.root / a.path).read_text(encoding="utf-8") for a in articles}
+        loaded = {a.id: a for a in articles}  # as read, to see whether a file changed since
         assigned = stories.assign(articles)
         updated = [
             replace(a, extra={**a.extra, "story": assigned[a.id]}) if a.id in assigned else a
             for a in articles
         ]
-        briefing = Briefing.of(updated, config.timezone)
         states = {a.id: editorial(a) for a in updated}
+        needed = model is not None or refresh or any(st.state == NONE for st in states.values())
+        # Nothing to draft (a run that brought nothing new, offline): no need to know the
+        # briefing as a whole.
+        briefing = Briefing.of(updated if needed else [], config.timezone)
         counts: Counter[str] = Counter()
         written: set[str] = set()
 
@@ -188,7 +186,7 @@ def analyze(
             path = config.root / article.path
             if article.id in written:
                 return False
-            text = updated_text(path, texts[article.id], {**story, **record}, body)
+            text = updated_text(path, loaded[article.id], {**story, **record}, body)
             if text is None:
                 return False
             if now:

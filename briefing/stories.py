@@ -163,9 +163,11 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
     oldest article.
     Recorded stories are never changed.
     """
+    loose = [a for a in oldest_first(articles) if not recorded_story(a)]
+    if not loose:
+        return {}
     matcher = Matcher(articles)
     recorded = [a for a in oldest_first(articles) if recorded_story(a)]
-    loose = [a for a in oldest_first(articles) if not recorded_story(a)]
     found: list[list[Article]] = []  # emptied when merged into an earlier group
     merged_into: list[int] = []  # a group's index, or the group it was merged into
     # Candidates come from an index of the rarer words: an article is scored only against
