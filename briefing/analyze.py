@@ -105,6 +105,7 @@ class AnalyzeReport:
     seconds: float
     by_model: int = 0  # drafts written by the model (new ones and upgraded offline drafts)
     backlog: int = 0  # offline drafts the model could still upgrade
+    model: str = ""  # the model's id, when one was configured
 
 
 def updated_text(
@@ -230,6 +231,7 @@ def analyze(
         len(articles), len(assigned), counts["drafted"], counts["refreshed"], counts["reviewed"],
         tuple(errors), notes, time.monotonic() - started, counts["model"],
         len(open_) - counts["model"] if model is not None else 0,
+        model.name if model is not None else "",
     )  # fmt: skip
 
 

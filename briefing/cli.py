@@ -191,11 +191,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     _report_skipped(report.errors, in_github_actions())
     for note in report.notes:
         print(note, file=sys.stderr)
+    by_model = (
+        f"; {report.by_model} by {report.model}, {report.backlog} offline drafts left for it"
+        if report.model
+        else ""
+    )
     print(
         f"analyzed {_plural(report.articles, 'article')}: {report.stories} given a story,"
         f" {report.drafted} drafted, {report.refreshed} drafts refreshed,"
-        f" {report.reviewed} reviewed left alone ({len(report.notes)} analyzer problems)"
-        f" in {report.seconds:.1f} s"
+        f" {report.reviewed} reviewed left alone{by_model} ({len(report.notes)} analyzer"
+        f" problems) in {report.seconds:.1f} s"
     )
     return ERRORS if report.errors else OK
 
@@ -312,8 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also redraft machine drafts nobody edited (e.g. after new coverage arrived)",
     )  # fmt: skip
     p.add_argument(
-        "--analyzer", choices=("auto", "offline", "llm"), default="auto",
-        help="auto: the LLM when BRIEFING_LLM_BASE_URL is set, else offline",
+        "--analyzer", choices=("auto", "offline", "llm"),
+        default=os.environ.get("BRIEFING_ANALYZER") or "auto",
+        help="auto (default, or $BRIEFING_ANALYZER): the model when an endpoint is set"
+        " (BRIEFING_LLM_BASE_URL or extra.briefing.model_url), else offline",
     )  # fmt: skip
     command("render", cmd_render, "Write the generated Markdown pages into docs/.")
     p = command("build", cmd_build, "Render, then build the site with MkDocs (strict) into site/.")

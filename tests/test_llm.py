@@ -208,7 +208,7 @@ def test_analyze_spends_its_budget_on_the_backlog_uses_good_answers_and_rejects_
     assert "too short" in result.err
     assert "markup, a link or code" in result.err
     assert "0 analyzer problems" not in result.out
-    assert "3 by the model" in result.out
+    assert f"3 by {MODEL}, " in result.out
     state = json.loads((demo_root / ".cache" / "briefing" / "model.json").read_text())
     assert state["calls"] == 7
 
