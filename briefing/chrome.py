@@ -244,13 +244,51 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
         search = _relative(SEARCH_WORKER, str(context.get("base_url", ".")))
         return shared.page(str(material_block), str(context.get("base_url", ".")), search)
 
+    @jinja2.pass_context
+    def briefing_block(
+        context: jinja2.runtime.Context, name: str, block: str, **values: Any
+    ) -> str:
+        """One block of a template, rendered with this context and ``values``."""
+        template = context.environment.get_template(name)
+        return "".join(
+            template.blocks[block](template.new_context({**context.get_all(), **values}))
+        )
+
+    @jinja2.pass_context
+    def briefing_bare_sidebars(context: jinja2.runtime.Context, page: Any) -> bool:
+        """Whether ``page``'s sidebars are those of every generated page: both hidden, no
+        table of contents, the page not in the navigation. Then they come from chrome.js."""
+        nav = context.get("nav")
+        if not enabled() or page is None or not nav or not getattr(page, "meta", None):
+            return False
+        hide = page.meta.get("hide") or []
+        features = config.theme.get("features") or []
+        return (
+            "navigation" in hide
+            and "toc" in hide
+            and not list(page.toc or [])
+            and "toc.integrate" not in features
+            and page not in nav.pages
+        )
+
     env.globals["briefing_config"] = briefing_config
+    env.globals["briefing_block"] = briefing_block
+    env.globals["briefing_bare_sidebars"] = briefing_bare_sidebars
+    env.globals["briefing_bare_page"] = BarePage()
     env.globals["briefing_lean"] = enabled()
     env.globals["briefing_shared_config"] = lambda: _json({**shared.values, "search": ""})
     env.globals["briefing_sprite"] = lambda: sprite(env, icons)
     env.globals["briefing_base"] = BASE
     env.filters["briefing_compact"] = lambda text: _squeeze(str(text)).strip()
     env.filters["briefing_js"] = _json
+
+
+class BarePage:
+    """What Material's sidebars read of a generated page: both hidden, no table of contents."""
+
+    meta: dict[str, Any] = {"hide": ["navigation", "toc"]}  # noqa: RUF012
+    toc: list[Any] = []  # noqa: RUF012
+    title = ""
 
 
 def _relative(path: str, base_url: str) -> str:

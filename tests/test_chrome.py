@@ -97,18 +97,18 @@ def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
         for width in (1280, 375):
             for path in pages:
                 page = fresh(base, path, width)
-                shots[f"{path} {width}"] = page.screenshot(full_page=True)
+                shots[f"{path} {width}"] = page.screenshot(full_page=True, animations="disabled")
                 page.close()
         page = fresh(base, pages[1], 375)  # the drawer, open
         page.click("label.md-header__button[for=__drawer]")
         page.wait_for_timeout(400)
-        shots["drawer"] = page.screenshot()
+        shots["drawer"] = page.screenshot(animations="disabled")
         page.close()
         page = fresh(base, pages[1], 1280)  # the dark palette, kept on the next page
         page.click("label[for=__palette_1]")
         page.goto(base + pages[2], wait_until="networkidle")
         page.wait_for_timeout(200)
-        shots["dark"] = page.screenshot(full_page=True)
+        shots["dark"] = page.screenshot(full_page=True, animations="disabled")
         page.click("label[for=__palette_0]")
         page.close()
     assert errors == []

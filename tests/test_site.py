@@ -160,16 +160,17 @@ def test_the_nav_is_small_and_fixed(published: Path) -> None:
     # Every other page (articles first) takes the tabs and the drawer from chrome.js.
     article = article_pages(published)[0][0].read_text(encoding="utf-8")
     assert '<script>__md_chrome("tabs","../../../..")</script>' in article
-    assert '<script>__md_chrome("nav","../../../..")</script>' in article
+    assert '<script>__md_chrome("sidebars","../../../..")</script>' in article
     assert "md-nav__link" not in article
     parts = chrome_parts(site)
     tabs = Refs()
     tabs.feed(parts["tabs"])
     assert tabs.nav == NAV
-    drawer = re.findall(
-        r'class="md-nav__link">\n<span class="md-ellipsis">\n([^<\n]+)', parts["nav"]
-    )
-    assert drawer == NAV
+    for name in ("nav", "sidebars"):
+        drawer = re.findall(
+            r'class="md-nav__link">\n<span class="md-ellipsis">\n([^<\n]+)', parts[name]
+        )
+        assert drawer == NAV, name
 
 
 def test_sitemap_and_instant_navigation_follow_site_url(published: Path, built_demo: Path) -> None:

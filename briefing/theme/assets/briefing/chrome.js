@@ -9,6 +9,8 @@
 {%- set search %}{% include "material-theme/partials/search.html" %}{% endset -%}
 {%- set top %}{% include "material-theme/partials/top.html" %}{% endset -%}
 {%- set navigation %}{% include "material-theme/partials/nav.html" %}{% endset -%}
+{%- set sidebars %}{{ briefing_block("material-theme/base.html", "site_nav", page=briefing_bare_page, features=features) }}{% endset -%}
+{%- set sidebars = sidebars | replace('<script>__md_chrome("nav","' ~ briefing_base ~ '")</script>', navigation) -%}
 {%- set tabs %}{% if "navigation.tabs" in features %}{% include "material-theme/partials/tabs.html" %}{% endif %}{% endset -%}
 /* Made by briefing from Material for MkDocs' partials: see briefing/chrome.py. */
 (function () {
@@ -22,7 +24,8 @@
     "search": search | briefing_compact,
     "top": top | briefing_compact,
     "nav": navigation | briefing_compact,
-    "tabs": tabs | briefing_compact
+    "tabs": tabs | briefing_compact,
+    "sidebars": sidebars | briefing_compact
   } | briefing_js }};
   var shared = {{ briefing_shared_config() | tojson }};
   function prefix(base) {
