@@ -31,10 +31,15 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
+def _escape_command(text: str) -> str:
+    """Text for a GitHub workflow command: %, CR and LF encoded so it stays one message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
 def _annotation(error: LocatedError, github: bool, level: str = "error") -> str:
     if github:
         # GitHub turns this into an annotation on the file and line of the pull request.
-        message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        message = _escape_command(error.message)
         path = error.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         return f"::{level} file={path},line={error.line}::{message}"
     if level == "error":
@@ -189,19 +194,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     report = analyze_site(_site(args), args.refresh, args.analyzer, os.environ)
     _report_skipped(report.errors, in_github_actions())
+    github = in_github_actions()
     for note in report.notes:
-        print(note, file=sys.stderr)
+        # On GitHub a warning annotation: the run's summary page shows it.
+        print(
+            f"::warning title=analysis::{_escape_command(note)}" if github else note,
+            file=sys.stderr,
+        )
     by_model = (
         f"; {report.by_model} by {report.model}, {report.backlog} offline drafts left for it"
         if report.model
         else ""
     )
-    print(
+    line = (
         f"analyzed {_plural(report.articles, 'article')}: {report.stories} given a story,"
         f" {report.drafted} drafted, {report.refreshed} drafts refreshed,"
         f" {report.reviewed} reviewed left alone{by_model} ({len(report.notes)} analyzer"
         f" problems) in {report.seconds:.1f} s"
     )
+    print(line)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    if github and summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(f"### Analysis\n\n{line}\n\n")
+            handle.writelines(f"- {note}\n" for note in report.notes)
     return ERRORS if report.errors else OK
 
 

@@ -301,6 +301,22 @@ def test_an_unavailable_model_is_reported_once_and_the_run_goes_on_offline(
     assert all(by == "briefing-offline/2" and text for by, text, _ in found.values())
 
 
+def test_on_github_model_problems_reach_the_runs_summary(
+    demo_root: Path, fake_service: str, service: Service, tmp_path: Path
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    service.script[:] = [403]
+    summary = tmp_path / "summary.md"
+    github = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    result = run(demo_root, "analyze", env={**env_for(fake_service), **github})
+    assert result.code == 0, result.err
+    assert result.err.count("::warning title=analysis::") == 1
+    assert "permissions: models: read" in result.err
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### Analysis\n\nanalyzed 25 articles")
+    assert "- model fictional-lab/model-1 not called again in this run: HTTP 403" in text
+
+
 def test_the_site_can_switch_the_model_off(
     demo_root: Path, fake_service: str, service: Service
 ) -> None:
