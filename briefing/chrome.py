@@ -41,6 +41,7 @@ BASE = "@@BRIEFINGBASE@@"  # the page's base URL in chrome.js, put in by the scr
 # Static files of Material that a briefing never loads.
 _UNUSED = re.compile(r"(\.map$|^assets/javascripts/lunr/|^assets/javascripts/workers/search\.)")
 _BREAKS = re.compile(r"[ \t]*\n[ \t\r\n]*")
+_BETWEEN_TAGS = re.compile(r">\s+<")
 _ARTICLE = '<article class="md-content__inner md-typeset">'
 _CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.S)
 _SVG = re.compile(r"<svg\b[^>]*?(?:\sviewBox=\"([^\"]*)\")?[^>]*>(.*)</svg>", re.S)
@@ -74,6 +75,12 @@ def compact(html: str, content: str | None = None) -> str:
             return html
         start += len(_ARTICLE)
     return _squeeze(html[:start]).lstrip() + html[start:end] + _squeeze(html[end:])
+
+
+def compact_sitemap(xml: str) -> str:
+    """MkDocs' sitemap without the indentation between its elements (a third of its bytes;
+    with ``site_url`` it lists every page). Material's script reads it as XML: the same."""
+    return _BETWEEN_TAGS.sub("><", xml).strip() + "\n"
 
 
 # -- icons ------------------------------------------------------------------------------------

@@ -204,6 +204,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     ) -> str:
         if chrome.enabled() and template_name.endswith(".html"):
             return chrome.compact(output_content)  # the 404 page
+        if chrome.enabled() and template_name == "sitemap.xml":
+            return chrome.compact_sitemap(output_content)
         return output_content
 
     def on_post_build(self, config: MkDocsConfig) -> None:
