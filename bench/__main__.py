@@ -124,6 +124,12 @@ def _figures(r: SizeResult) -> list[tuple[str, str]]:
         ("article page HTML (average)", page),
         ("search index on disk", f"{r.index_bytes / 1e6:.2f} MB"),
     ]
+    if r.site_bytes and r.n:
+        # GitHub Pages publishes at most 1 GB (briefing/sitesize.py): linear in N from here.
+        per = r.site_bytes / r.n
+        per_1000 = f"{per / 1000:.1f} MB per 1,000 articles"
+        out.append(("site per article, all in", f"{per:,.0f} B ({per_1000})"))
+        out.append(("GitHub Pages limit (1 GB): articles that fit", f"{1e9 / per:,.0f}"))
     if r.floor:
         out.append(
             (
@@ -158,7 +164,7 @@ def print_table(r: SizeResult, base: SizeResult | None) -> None:
         t, c, m, note = _step_cells(step)
         print(f"  {name:<36}{t:>10}{c:>10}{m:>10}  {note}")
     for label, value in _figures(r):
-        print(f"  {label:<36}{value}")
+        print(f"  {label:<46}{value}")
     print(f"  {'ratio':<44}{'value':>10}   target")
     for what, value, target, mark in _ratio_rows(r, base):
         print(f"  {what:<44}{value:>10}   {target} {mark}")
