@@ -58,6 +58,20 @@ def topic_feed(doc: str) -> str:
     return doc.removesuffix(".md") + ".xml"
 
 
+# Material asks for ``sitemap.xml`` beside every ``<link rel="alternate">`` of a page (to map
+# language versions); a topic feed's folder answers with an empty one instead of a 404.
+EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'
+)
+
+
+def sitemaps_for(feeds: list[str]) -> dict[str, str]:
+    """An empty ``sitemap.xml`` in each folder that holds a topic feed."""
+    folders = {feed.rsplit("/", 1)[0] for feed in feeds if "/" in feed}
+    return {f"{folder}/sitemap.xml": EMPTY_SITEMAP for folder in sorted(folders)}
+
+
 def summary(article: Article, excerpt: str) -> str:
     """An item's description: the publisher and the start of the analysis."""
     return f"{article.publisher}: {excerpt}" if excerpt else article.publisher

@@ -141,9 +141,9 @@ def plan_pages(
         config, ordered, lambda a: doc_url(Renderer.doc_of(a)), renderer.summary
     )
     site_feed = feeds_out.Channel(config.site_name, "", label="All articles")
-    pages[feeds_out.OPML_FILE] = feeds_out.opml(
-        config, [site_feed, *listings.topics(renderer, ordered)]
-    )
+    topics = listings.topics(renderer, ordered)
+    pages[feeds_out.OPML_FILE] = feeds_out.opml(config, [site_feed, *topics])
+    pages |= feeds_out.sitemaps_for([channel.feed for channel in topics])
     return pages
 
 

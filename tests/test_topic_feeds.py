@@ -116,7 +116,7 @@ PLAIN = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), mi
 def test_hostile_text_in_a_topic_feed_stays_text(title: str, tag: str) -> None:
     a = article(0, title=title, publisher=title, tags=(tag,), feeds=(title,))
     pages = plan_pages(config(feeds=()), [a])
-    feeds = [path for path in pages if path.endswith(".xml") and "/" in path]
+    feeds = [p for p in pages if p.endswith(".xml") and "/" in p and not p.endswith("sitemap.xml")]
     assert len(feeds) == 3  # its source, its publisher and its tag
     for path in feeds:
         assert len(parsed(pages[path]).entries) == 1
@@ -220,3 +220,15 @@ def test_topic_feeds_of_a_hostile_site_stay_text(hostile_site: Path) -> None:
 
 
 SITE_FEED = "Marrow Bay Tidal Briefing (fictional demo) (RSS)"
+
+
+def test_a_topic_feeds_folder_answers_materials_sitemap_request() -> None:
+    """Material fetches sitemap.xml beside each <link rel="alternate"> of a page: each folder
+    of topic feeds has an empty, valid one, so a reader's browser never meets a 404."""
+    import xml.etree.ElementTree as ET
+
+    pages = plan_pages(config(), [article(0)])
+    for folder in ("feeds", "publishers", "tags"):
+        root = ET.fromstring(pages[f"{folder}/sitemap.xml"].encode("utf-8"))
+        assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+        assert list(root) == []
