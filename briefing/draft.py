@@ -41,6 +41,7 @@ NEIGHBOURS = 8  # stories read on each side of a story in one key's list
 CONNECTIONS = 4  # earlier stories named in a draft
 LATER = 2  # later stories named in a draft
 TIMELINE = 5  # a story's reports listed in one draft (the first ones and this one)
+RECENT = 3  # the stories just before, for a report the briefing has no thread for
 
 # Characters that Markdown, its extensions (attr_list, tables, emoji, magic links) or the
 # browser could read as syntax. Backslash escapes where Markdown honours them, entities where
@@ -380,6 +381,7 @@ def _entry(
         "outlets": len(story.publishers),
         "others": number(len(story.publishers) - 1),
         "shared": list(shared)[:2],
+        "lead": lead(first.snippet)[0].split(". ")[0] if first.snippet else "",
     }
 
 
@@ -458,7 +460,7 @@ def draft(article: Article, briefing: Briefing) -> str:
         "later": [_entry(briefing, s, shared) for s, shared in _chronological(later)],
         "recent": []
         if earlier
-        else [_entry(briefing, s) for s in briefing.recent_before(story, 2)],
+        else [_entry(briefing, s) for s in briefing.recent_before(story, RECENT)],
         "publisher": article.publisher,
     }
     macros: Any = ENV.get_template("analysis.md.j2").module
