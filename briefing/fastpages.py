@@ -33,7 +33,8 @@ log = logging.getLogger("mkdocs.plugins.briefing")
 MD_START = "<!-- briefing:markdown -->"
 MD_END = "<!-- /briefing:markdown -->"
 LEAF_TEMPLATE = "briefing-leaf.html"
-LEAF_DIRS = ("articles/", "stories/")
+STORY_DIR = "stories/"
+LEAF_DIRS = ("articles/", STORY_DIR)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,13 @@ def shard() -> tuple[int, int]:
     value = os.environ.get("BRIEFING_SHARD", "0/1")
     number, _, count = value.partition("/")
     return (int(number), int(count)) if number.isdigit() and count.isdigit() else (0, 1)
+
+
+def by_briefing() -> bool:
+    """True in a build started by ``briefing build`` (``site.build_site``), which always
+    builds "dirty" (MkDocs reads and writes only the pages the plugin marks modified); False
+    under ``mkdocs build`` or ``briefing serve``."""
+    return "BRIEFING_SHARD" in os.environ
 
 
 def shard_of(src_uri: str, shards: int) -> int:
@@ -195,7 +203,10 @@ class SharedMarkdown:
             extensions=config["markdown_extensions"],
             extension_configs=config["mdx_configs"] or {},
         )
-        self._html: dict[str, str] = {}  # analyses without links, shared by article and story
+        # A story page shows its lead article's analysis: converted for the story page (built
+        # first, see the plugin's on_env), taken by the article page, so a build holds only
+        # those not yet taken, not every analysis it converted.
+        self._html: dict[str, str] = {}
 
     def render(self, page: Any, config: Any, files: Any) -> None:
         from mkdocs.structure import pages
@@ -211,13 +222,18 @@ class SharedMarkdown:
         title = pages._ExtractTitleTreeprocessor()
         title._register(md)
         text = page.markdown
-        reusable = "[" not in text and "<" not in text and "#" not in text
-        if reusable and text in self._html:
-            page.content = self._html[text]
-        else:
-            page.content = md.convert(text)
-            if reusable:
-                self._html[text] = page.content
+        # Without links, HTML or headings, an analysis converts the same on any page. Kept:
+        # a story page's (its lead article's page takes it) and the empty one (listings).
+        reusable = not any(mark in text for mark in ("[", "<", "#", "\n=", "\n-"))
+        keep = reusable and (not text or page.file.src_uri.startswith(STORY_DIR))
+        converted = None
+        if reusable:
+            converted = self._html.get(text) if keep else self._html.pop(text, None)
+        if converted is None:
+            converted = md.convert(text)
+            if keep:
+                self._html[text] = converted
+        page.content = converted
         page.toc = get_toc(getattr(md, "toc_tokens", []))
         page._title_from_render = title.title
         page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids

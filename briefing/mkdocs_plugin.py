@@ -16,8 +16,8 @@ from typing import Any
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import Files
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import chrome, fastpages
@@ -37,6 +37,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._splits: dict[str, fastpages.Split] = {}
         self._shells = fastpages.Shells()
         self._markdown: fastpages.SharedMarkdown | None = None
+        self._deferred: list[File] = []  # leaf pages read and written one at a time (on_env)
+        self._nav: Any = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if fastpages.shard()[0]:
@@ -139,6 +141,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         split = self._splits.pop(page.file.src_uri, None)
         return fastpages.assemble(split, html) if split else html
 
+    @event_priority(-100)  # last: the leaf pages are built with the environment as it ends up
     def on_env(
         self, env: jinja2.Environment, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment:
@@ -164,13 +167,38 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         cache = Path(config.config_file_path).parent / CACHE_DIR / "jinja"
         cache.mkdir(parents=True, exist_ok=True)
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+        self._build_deferred(env, config, files)
         return env
+
+    def _build_deferred(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> None:
+        """Read, convert and write each deferred leaf page in turn, as MkDocs would (its own
+        steps, every plugin event included), and let it go before the next. MkDocs reads and
+        converts every page first and writes them all afterwards, so a build holds the Markdown
+        and HTML of all its pages at once: most of its memory at tens of thousands."""
+        from mkdocs.commands import build as engine_build
+        from mkdocs.structure.files import InclusionLevel
+
+        deferred, self._deferred = self._deferred, []
+        # Story pages first: each converts its lead article's analysis for that article's page.
+        deferred.sort(key=lambda file: not file.src_uri.startswith(fastpages.STORY_DIR))
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        for file in deferred:
+            page = file.page
+            if page is None:  # MkDocs made a page of every included file before on_env
+                continue
+            engine_build._populate_page(page, config, files)
+            engine_build._build_page(page, config, doc_files, self._nav, env)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         from .render import GENERATED
 
         shard, shards = fastpages.shard()
         changed = _changed_sources()
+        # In briefing's own builds (always "dirty": MkDocs reads and writes only modified
+        # pages), the leaf pages to build are taken out of MkDocs' two passes and built one
+        # at a time in on_env (``_build_deferred``).
+        defer = fastpages.enabled() and fastpages.by_briefing()
+        self._deferred = []
         for file in files:
             generated = file.src_uri.startswith(GENERATED)
             if not file.is_documentation_page():
@@ -184,14 +212,20 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 # Hand-written pages are few and are all Material's own search index holds:
                 # an incremental (dirty) build must always rebuild them, or it loses them.
                 file.is_modified = _always  # type: ignore[method-assign]
-            elif changed is not None:
+            elif changed is not None and file.src_uri not in changed:
                 # In briefing's incremental build, a generated page is built when its text
                 # changed since its HTML was (site.py compares hashes), not when its file is
                 # newer: a fresh checkout with docs/ and site/ restored has new times.
-                file.is_modified = _always if file.src_uri in changed else _never  # type: ignore[method-assign]
+                file.is_modified = _never  # type: ignore[method-assign]
+            elif defer and fastpages.is_leaf(file.src_uri) and _included(file):
+                self._deferred.append(file)
+                file.is_modified = _never  # type: ignore[method-assign]  # built in on_env
+            elif changed is not None:
+                file.is_modified = _always  # type: ignore[method-assign]
         return files
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        self._nav = nav
         # A page this build does not rebuild is never read, so a nav entry without a title
         # in mkdocs.yml would have none: read those few pages' source for their titles.
         for page in nav.pages:
@@ -209,8 +243,13 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return output_content
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        if fastpages.shard()[0]:
-            return
+        log.debug(
+            "page shells: %d pages filled in, %d rendered in full",
+            self._shells.hits,
+            self._shells.full,
+        )
+        if fastpages.by_briefing():
+            return  # briefing build writes the search index once the build is done (site.py)
         from .config import load_site
         from .search import write_index
         from .store import ContentStore
@@ -218,11 +257,6 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         site = load_site(Path(config.config_file_path).parent)
         articles, _ = ContentStore(site).load_all()  # unreadable files: reported by render
         report = write_index(Path(config.site_dir), articles, site.cache_dir)
-        log.debug(
-            "page shells: %d pages filled in, %d rendered in full",
-            self._shells.hits,
-            self._shells.full,
-        )
         log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -240,6 +274,11 @@ def _changed_sources() -> frozenset[str] | None:
         return None
     with open(path, encoding="utf-8") as handle:  # noqa: PTH123
         return frozenset(json.load(handle))
+
+
+def _included(file: File) -> bool:
+    """Whether MkDocs builds this file (not a draft, not excluded by ``exclude_docs``)."""
+    return bool(file.inclusion.is_included())  # type: ignore[no-untyped-call]
 
 
 def _always() -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import hashlib
 import json
 import logging
@@ -222,6 +224,7 @@ def build_site(
         and isinstance(built, dict)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
+    _give_back_memory()  # what render held, before the build processes start
     docs_pages = _docs_pages(config.docs_dir)
     outputs = set(docs_pages)
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
@@ -240,6 +243,7 @@ def build_site(
     finally:
         os.environ.pop(CHANGED_ENV, None)
         changed_path.unlink(missing_ok=True)
+    _write_search_index(config, target)
     for stale in set(built or ()) - outputs if dirty else ():
         page = target / stale
         page.unlink(missing_ok=True)
@@ -255,6 +259,27 @@ def build_site(
     pages = sum(1 for output in outputs if output.endswith(".html"))
     rebuilt = len(changed) if dirty else len(outputs)
     return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt)
+
+
+def _write_search_index(config: SiteConfig, target: Path) -> None:
+    """briefing's search index, written here once the build processes are gone (the plugin
+    leaves it to ``briefing build``): it needs every article, and so did the first build
+    process, whose memory at tens of thousands of articles added up with the others'."""
+    from .search import write_index
+    from .store import ContentStore
+
+    _give_back_memory()
+    articles, _ = ContentStore(config).load_all()  # unreadable files: reported by render
+    report = write_index(target, articles, config.cache_dir)
+    log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
+
+
+def _give_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps it otherwise), so that the build
+    processes this one waits for do not add to what it no longer uses."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _empty(folder: Path) -> None:
