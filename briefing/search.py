@@ -5,12 +5,18 @@ Material for MkDocs' own search downloads one index of every page before the fir
 This index is built from ``content/`` and split so that a reader downloads only what a query
 needs:
 
-- ``search/briefing/meta.json``: format, counts, chunk sizes;
-- ``search/briefing/terms/<bucket>.json``: ``{word: [doc, ...]}`` for the words whose first
-  two characters hash to the bucket (so every word with a given 2-character prefix is in one
-  file and prefix search needs one request). A doc number is ``2 * id + 1`` where the word is
-  in the headline, ``2 * id`` otherwise;
-- ``search/briefing/docs/<chunk>.json``: ``[url, title, publisher, date, snippet]`` per doc.
+- ``search/briefing/meta.json``: format, counts, chunk sizes, stop words;
+- ``search/briefing/terms/<bucket>.json``: ``{word: postings}`` for the words whose first three
+  characters (the whole word when shorter) hash to the bucket, so every word with a given
+  3-character prefix is in one file and prefix search needs one request. A posting is
+  ``2 * doc + 1`` where the word is in the headline, ``2 * doc`` otherwise; a word's postings,
+  ascending, are written as gaps in a base-32 string (``encode``): about one character per
+  posting for a common word, where a JSON list of numbers takes five or six;
+- ``search/briefing/docs/<chunk>.json``: ``[url, title, publisher, date, snippet]`` for
+  ``DOCS_PER_CHUNK`` docs. The chunks are small because the results of a common word are spread
+  over the whole briefing: a reader fetches the chunks of the results shown, and a small chunk
+  carries few rows the reader does not need. ``url`` is only the slug when the page is
+  ``articles/<year>/<month>/<slug>/`` of the article's date.
 
 Doc ids are stable (oldest article first), so a new article changes only the files that
 mention its words and the last docs chunk. The worker (``assets/briefing/search-worker.js``)
@@ -34,9 +40,10 @@ from .files import atomic_write_bytes, write_if_changed
 from .models import Article
 from .pagetext import doc_url
 
-FORMAT = 1
-BUCKETS = 512
-DOCS_PER_CHUNK = 200
+FORMAT = 2
+BUCKETS = 1024
+PREFIX = 3  # characters (UTF-16 code units, as in JS) that choose a word's bucket
+DOCS_PER_CHUNK = 4
 SNIPPET = 180
 INDEX_DIR = Path("search") / "briefing"
 
@@ -81,11 +88,51 @@ def words(text: str) -> list[str]:
 
 
 def bucket(word: str) -> int:
-    """The terms file of a word: a hash of its first two characters (FNV-1a, as in the JS)."""
+    """The terms file of a word: a hash of its first three characters (FNV-1a, as in the JS)."""
     value = 0x811C9DC5
-    for unit in word.encode("utf-16-le")[:4]:  # two UTF-16 code units, like JS's slice(0, 2)
+    for unit in word.encode("utf-16-le")[: 2 * PREFIX]:  # UTF-16 code units, as JS's slice()
         value = ((value ^ unit) * 0x01000193) & 0xFFFFFFFF
     return value % BUCKETS
+
+
+# Base-32 digits: a number is written most significant digit first, every digit but its last
+# from the second half of the alphabet. All 64 characters stand in JSON strings unescaped.
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_VALUE = {c: i for i, c in enumerate(_DIGITS)}
+
+
+def encode(postings: list[int]) -> str:
+    """Ascending postings as a string: the first, then each one's gap to the one before less
+    one, in base 32 (``decode`` and the worker read it back)."""
+    out: list[str] = []
+    previous = -1
+    for posting in postings:
+        gap = posting - previous - 1
+        if gap < 0:
+            raise ValueError(f"postings must ascend: {posting} after {previous}")
+        previous = posting
+        digits = [_DIGITS[gap & 31]]
+        gap >>= 5
+        while gap:
+            digits.append(_DIGITS[32 + (gap & 31)])
+            gap >>= 5
+        out.extend(reversed(digits))
+    return "".join(out)
+
+
+def decode(text: str) -> list[int]:
+    """The postings ``encode`` wrote."""
+    postings: list[int] = []
+    previous, value = -1, 0
+    for char in text:
+        digit = _VALUE[char]
+        if digit >= 32:
+            value = value * 32 + digit - 32
+        else:
+            previous += value * 32 + digit + 1
+            postings.append(previous)
+            value = 0
+    return postings
 
 
 @dataclass(frozen=True)
@@ -103,13 +150,27 @@ def _doc_row(article: Article) -> list[str]:
     snippet = article.snippet or " ".join(article.analysis.split())
     if len(snippet) > SNIPPET:
         snippet = snippet[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
-    return [
-        _url(article),
-        article.title,
-        article.publisher,
-        article.published.strftime("%Y-%m-%d"),
-        snippet,
-    ]
+    date = article.published.strftime("%Y-%m-%d")
+    url = _url(article)
+    folder = f"articles/{date[:4]}/{date[5:7]}/"
+    slug = url.removeprefix(folder).removesuffix("/")
+    if url == f"{folder}{slug}/" and slug and "/" not in slug:
+        url = slug  # the worker puts the date's folder back
+    return [url, article.title, article.publisher, date, snippet]
+
+
+def _docs_files(ordered: list[Article], first: int = 0) -> dict[str, str]:
+    """The docs chunks from the one holding doc ``first`` to the last."""
+    files: dict[str, str] = {}
+    for start in range(first // DOCS_PER_CHUNK * DOCS_PER_CHUNK, len(ordered), DOCS_PER_CHUNK):
+        rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
+        name = f"{INDEX_DIR.as_posix()}/docs/{start // DOCS_PER_CHUNK}.json"
+        files[name] = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return files
+
+
+def _terms_file(terms: dict[str, list[int]]) -> str:
+    return json.dumps({word: encode(terms[word]) for word in sorted(terms)}, separators=(",", ":"))
 
 
 def _words_key(article: Article) -> str:
@@ -181,13 +242,8 @@ def build_index(
     files: dict[str, str] = {}
     base = INDEX_DIR.as_posix()
     for number in range(BUCKETS):  # empty ones too: a query never meets a 404
-        terms = buckets.get(number, {})
-        files[f"{base}/terms/{number}.json"] = json.dumps(terms, separators=(",", ":"))
-    for start in range(0, len(ordered), DOCS_PER_CHUNK):
-        rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
-        files[f"{base}/docs/{start // DOCS_PER_CHUNK}.json"] = json.dumps(
-            rows, ensure_ascii=False, separators=(",", ":")
-        )
+        files[f"{base}/terms/{number}.json"] = _terms_file(buckets.get(number, {}))
+    files.update(_docs_files(ordered))
     meta = _meta(ordered, source_digest(ordered))
     files[f"{base}/meta.json"] = json.dumps(meta, separators=(",", ":"))
     return files
@@ -198,6 +254,7 @@ def _meta(ordered: list[Article], digest: str) -> dict[str, object]:
         "format": FORMAT,
         "docs": len(ordered),
         "buckets": BUCKETS,
+        "prefix": PREFIX,
         "docs_per_chunk": DOCS_PER_CHUNK,
         "stop_words": sorted(STOP_WORDS),
         "source": digest,
@@ -219,7 +276,8 @@ def write_index(
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("source") == digest:
             return SearchReport(int(meta["docs"]), 0, time.monotonic() - started)
-        built_from = str(meta.get("source"))
+        # Only an index of this format is appended to; any other is rebuilt whole.
+        built_from = str(meta.get("source")) if meta.get("format") == FORMAT else ""
     except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
         built_from = ""
     order = cache_dir / "search-order.pickle" if cache_dir else None
@@ -280,19 +338,14 @@ def _appended(
     rel = INDEX_DIR.as_posix()
     for number, postings in added.items():
         try:
-            terms = json.loads((base / "terms" / f"{number}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+            text = (base / "terms" / f"{number}.json").read_text(encoding="utf-8")
+            terms = {word: decode(code) for word, code in json.loads(text).items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # unreadable, or not this format: rebuilt whole
         for word, docs in postings.items():
             terms[word] = sorted(terms.get(word, []) + docs)
-        merged = {word: terms[word] for word in sorted(terms)}
-        files[f"{rel}/terms/{number}.json"] = json.dumps(merged, separators=(",", ":"))
-    first = len(old) // DOCS_PER_CHUNK * DOCS_PER_CHUNK
-    for start in range(first, len(ordered), DOCS_PER_CHUNK):
-        rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
-        files[f"{rel}/docs/{start // DOCS_PER_CHUNK}.json"] = json.dumps(
-            rows, ensure_ascii=False, separators=(",", ":")
-        )
+        files[f"{rel}/terms/{number}.json"] = _terms_file(terms)
+    files.update(_docs_files(ordered, len(old)))
     files[f"{rel}/meta.json"] = json.dumps(_meta(ordered, _digest(sources)), separators=(",", ":"))
     return files
 

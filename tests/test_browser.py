@@ -289,6 +289,48 @@ def test_search_finds_a_word_of_one_analysis(browser: Any, demo: tuple[Path, str
     page.close()
 
 
+def test_a_word_of_many_articles_lists_them_all_headline_matches_first(
+    browser: Any, demo: tuple[Path, str]
+) -> None:
+    """The worker shows the first screen's results as soon as their docs chunks are in, then
+    all of them: every article holding the word is listed, headline matches first, newest
+    first among equals, as the index (briefing/search.py) has them."""
+    from briefing.search import article_words
+
+    root, base = demo
+    files = sorted((root / "content" / "articles").rglob("*.md"))
+    articles = [
+        article_of(root, f.relative_to(root / "content").with_suffix("").as_posix()) for f in files
+    ]
+    found = {a: article_words(a) for a in articles}
+    counts: dict[str, int] = {}
+    for title, body in found.values():
+        for word in title | body:
+            counts[word] = counts.get(word, 0) + 1
+    # The most common word of at least three letters, in more than a first screen's articles.
+    word = max((w for w in counts if len(w) >= 3 and w.isalpha()), key=lambda w: (counts[w], w))
+    matches = [a for a, (t, b) in found.items() if any(w.startswith(word) for w in t | b)]
+    assert 10 < len(matches) <= 100, (word, len(matches))
+    in_title = {a.path for a, (t, _) in found.items() if any(w.startswith(word) for w in t)}
+    ranked = sorted(matches, key=lambda a: (a.path in in_title, a.published, a.id), reverse=True)
+    expected = [f"/{a.path.removeprefix('content/').removesuffix('.md')}/" for a in ranked]
+    page, watch = open_page(browser, base)
+    search_for(page, base, word)
+    meta = page.locator(".md-search-result__meta")
+    page.wait_for_function(
+        "n => parseInt(document.querySelector('.md-search-result__meta').textContent) >= n",
+        arg=len(matches),
+    )
+    shown = int(meta.inner_text().split()[0])
+    # Material renders the first ten and adds the rest as the reader scrolls.
+    results = page.locator(".md-search-result__item > a")
+    first_screen = [urlsplit(a.get_attribute("href")).path for a in results.all()][:10]
+    assert first_screen == expected[:10]
+    assert shown - len(matches) >= 0  # plus any hand-written page holding the word
+    assert_clean(watch)
+    page.close()
+
+
 def test_a_hostile_feed_stays_inert(browser: Any, hostile: tuple[Path, str]) -> None:
     root, base = hostile
     page, watch = open_page(browser, base)

@@ -9,7 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefing.models import Article
-from briefing.search import BUCKETS, INDEX_DIR, bucket, build_index, words
+from briefing.search import (
+    BUCKETS,
+    DOCS_PER_CHUNK,
+    INDEX_DIR,
+    PREFIX,
+    bucket,
+    build_index,
+    decode,
+    encode,
+    words,
+)
 
 BASE = INDEX_DIR.as_posix()
 
@@ -30,7 +40,8 @@ def article(n: int, title: str, analysis: str = "", snippet: str = "") -> Articl
 
 
 def postings(files: dict[str, str], word: str) -> list[int]:
-    return json.loads(files.get(f"{BASE}/terms/{bucket(word)}.json", "{}")).get(word, [])
+    terms = json.loads(files.get(f"{BASE}/terms/{bucket(word)}.json", "{}"))
+    return decode(terms.get(word, ""))
 
 
 def test_headline_words_are_marked_and_stop_words_left_out() -> None:
@@ -40,11 +51,15 @@ def test_headline_words_are_marked_and_stop_words_left_out() -> None:
     assert postings(files, "silt") == [0 * 2 + 1, 1 * 2]  # headline match is odd
     assert postings(files, "the") == []
     docs = json.loads(files[f"{BASE}/docs/0.json"])
-    assert docs[0][:3] == [
-        "articles/2026/11/a-0/",
-        "Silt survey of the harbour",
-        "Quayside Gazette",
-    ]
+    # The URL is the slug alone: the page is in the folder of the article's year and month.
+    assert docs[0] == ["a-0", "Silt survey of the harbour", "Quayside Gazette", "2026-11-01", ""]
+
+
+def test_a_page_outside_its_dates_folder_keeps_its_whole_url() -> None:
+    moved = article(0, "Silt survey")
+    moved = Article(**{**moved.__dict__, "path": "content/articles/2025/12/a-0.md"})
+    row = json.loads(build_index([moved])[f"{BASE}/docs/0.json"])[0]
+    assert row[0] == "articles/2025/12/a-0/"
 
 
 def test_feed_text_is_stored_as_text_for_the_worker_to_escape() -> None:
@@ -64,12 +79,29 @@ def test_a_new_article_changes_only_its_words_and_the_last_chunk() -> None:
         f"{BASE}/terms/{bucket('quayside')}.json",
         f"{BASE}/terms/{bucket('gazette')}.json",
     }
-    assert changed == expected | {f"{BASE}/docs/2.json", f"{BASE}/meta.json"}
+    last = f"{BASE}/docs/{450 // DOCS_PER_CHUNK}.json"
+    assert changed == expected | {last, f"{BASE}/meta.json"}
 
 
 @given(st.text(min_size=1, max_size=30))
 def test_every_word_has_one_bucket_shared_by_its_prefix(text: str) -> None:
     for word in words(text):
         assert 0 <= bucket(word) < BUCKETS
-        if len(word.encode("utf-16-le")) >= 4:  # two UTF-16 units: the worker's prefix
-            assert bucket(word) == bucket(word[:2] + "zz")
+        head = word[:PREFIX]  # three UTF-16 units, the worker's prefix, when all are in the BMP
+        if len(head) == PREFIX and all(ord(c) < 0x10000 for c in head):
+            assert bucket(word) == bucket(head + "zz")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**40), unique=True))
+def test_postings_come_back_as_they_went_in(numbers: list[int]) -> None:
+    ordered = sorted(numbers)
+    code = encode(ordered)
+    assert decode(code) == ordered
+    assert json.dumps(code) == f'"{code}"'  # nothing a JSON string must escape
+
+
+def test_a_common_word_costs_about_one_character_a_posting() -> None:
+    files = build_index([article(n, f"Tide table {n}") for n in range(2000)])
+    terms = json.loads(files[f"{BASE}/terms/{bucket('tide')}.json"])
+    assert decode(terms["tide"]) == [2 * n + 1 for n in range(2000)]
+    assert len(terms["tide"]) == 2000

@@ -4,17 +4,24 @@
  *
  * Material's page script sends SETUP (0) with its own small index (hand-written pages) and
  * QUERY (2) with what the reader typed; we answer READY (1) and RESULT (3). The reader only
- * downloads the index files a query needs: one terms file per word and the docs chunks of
- * the results shown.
+ * downloads the index files a query needs: one terms file per word and the (small) docs
+ * chunks of the results shown, those of the first screen first (see searchArticles). A query
+ * overtaken by a newer one while it waits for a file stops there and answers nothing:
+ * Material shows the newest query's result anyway.
  */
 "use strict";
 
 const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
 const MAX_RESULTS = 100;
+const FIRST_SCREEN = 10;  // results Material renders at once (it adds more as one scrolls)
+const BATCH = 12;  // docs chunks asked for at a time after the first screen's
 const base = new URL("../../search/briefing/", self.location.href);
 const cache = new Map();
+const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+const VALUE = new Map([...DIGITS].map((c, i) => [c, i]));
 let pages = [];   // Material's own index entries (hand-written pages)
 let meta = null;
+let latest = 0;   // the newest query's number
 
 function fetchJSON(path) {
   if (!cache.has(path)) {
@@ -31,9 +38,9 @@ function words(text) {
   return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []);
 }
 
-function bucket(word) {  // FNV-1a over the UTF-16 code units of the first two characters
+function bucket(word) {  // FNV-1a over the UTF-16 code units of the first meta.prefix ones
   let value = 0x811c9dc5;
-  const head = word.slice(0, 2);
+  const head = word.slice(0, meta.prefix);
   for (let i = 0; i < head.length; i++) {
     const unit = head.charCodeAt(i);
     for (const byte of [unit & 0xff, unit >> 8]) {
@@ -58,26 +65,54 @@ function highlight(text, terms) {
   return escaped.replace(re, (_, before, word) => `${before}<mark>${word}</mark>`);
 }
 
+// A word's postings: the first, then each one's gap to the one before less one, in base 32,
+// most significant digit first, every digit but the last from the alphabet's second half.
+function decode(text) {
+  const out = [];
+  let previous = -1, value = 0;
+  for (const char of text) {
+    const digit = VALUE.get(char);
+    if (digit >= 32) {
+      value = value * 32 + digit - 32;
+    } else {
+      previous += value * 32 + digit + 1;
+      out.push(previous);
+      value = 0;
+    }
+  }
+  return out;
+}
+
 async function postings(word, prefix) {
   const terms = await fetchJSON(`terms/${bucket(word)}.json`);
-  if (!prefix || word.length < 2) return terms[word] || [];
+  // A word shorter than the bucket prefix is matched whole: its bucket holds only itself.
+  if (!prefix || word.length < meta.prefix) return decode(terms[word] || "");
   const found = [];
   for (const [key, docs] of Object.entries(terms)) {
-    if (key.startsWith(word)) found.push(...docs);
+    if (key.startsWith(word)) found.push(...decode(docs));
   }
   return found;
 }
 
-async function searchArticles(query) {
+function pageURL(url, date) {  // a bare slug lives in the folder of the article's month
+  return url.includes("/") ? url : `articles/${date.slice(0, 4)}/${date.slice(5, 7)}/${url}/`;
+}
+
+// Answers a query by calling show(items) once or twice: first with the results whose docs
+// chunks hold the top FIRST_SCREEN (what Material renders before the reader scrolls), as soon
+// as those few small files are in, then with every result once the rest are. Results are
+// spread over the whole briefing (newest first among equals), so waiting for all of them
+// would mean up to MAX_RESULTS requests before anything is shown.
+async function searchArticles(query, number, show) {
   meta = meta || await fetchJSON("meta.json");
   const stop = new Set(meta.stop_words);
-  const all = words(query);
-  const terms = all.filter(w => !stop.has(w));
-  if (!terms.length) return { items: [], terms: all };
+  const terms = words(query).filter(w => !stop.has(w));
+  if (!terms.length) return show([]);
   // Every word must match; the last one may be a word still being typed (a prefix).
   let scores = null;
   for (let i = 0; i < terms.length; i++) {
     const list = await postings(terms[i], i === terms.length - 1);
+    if (number !== latest) return;  // overtaken: its result would never be seen
     const next = new Map();
     for (const entry of list) {
       const doc = entry >> 1, weight = entry & 1 ? 3 : 1;  // a headline match weighs more
@@ -91,23 +126,38 @@ async function searchArticles(query) {
   const ranked = [...scores.entries()]
     .sort((a, b) => b[1] - a[1] || b[0] - a[0])  // best score, then newest
     .slice(0, MAX_RESULTS);
-  const chunks = [...new Set(ranked.map(([doc]) => Math.floor(doc / meta.docs_per_chunk)))];
-  const loaded = new Map(await Promise.all(
-    chunks.map(async c => [c, await fetchJSON(`docs/${c}.json`)])
-  ));
-  const termMap = Object.fromEntries(all.map(t => [t, true]));
-  const items = ranked.map(([doc, score]) => {
+  const chunkOf = doc => Math.floor(doc / meta.docs_per_chunk);
+  const needed = [...new Set(ranked.map(([doc]) => chunkOf(doc)))];  // in rank order
+  const loaded = new Map();
+  const load = async chunks => {  // false when a newer query came meanwhile
+    for (const [c, rows] of await Promise.all(
+      chunks.map(async c => [c, await fetchJSON(`docs/${c}.json`)])
+    )) loaded.set(c, rows);
+    return number === latest;
+  };
+  const termMap = Object.fromEntries(words(query).map(t => [t, true]));
+  const item = ([doc, score]) => {
     const [url, title, publisher, date, snippet] =
-      loaded.get(Math.floor(doc / meta.docs_per_chunk))[doc % meta.docs_per_chunk];
+      loaded.get(chunkOf(doc))[doc % meta.docs_per_chunk];
     return [{
-      location: url,
+      location: pageURL(url, date),
       title: highlight(title, terms),
       text: `<em>${escapeHTML(publisher)} · ${escapeHTML(date)}</em> — ${highlight(snippet, terms)}`,
       score,
       terms: termMap
     }];
-  });
-  return { items, terms: all };
+  };
+  const first = new Set(ranked.slice(0, FIRST_SCREEN).map(([doc]) => chunkOf(doc)));
+  if (!await load([...first])) return;
+  const ready = ranked.findIndex(([doc]) => !loaded.has(chunkOf(doc)));
+  if (ready === -1) return show(ranked.map(item));
+  show(ranked.slice(0, ready).map(item));
+  // The rest a few files at a time, so that a newer query does not wait behind them.
+  const rest = needed.filter(c => !loaded.has(c));
+  for (let i = 0; i < rest.length; i += BATCH) {
+    if (!await load(rest.slice(i, i + BATCH))) return;
+  }
+  show(ranked.map(item));
 }
 
 function searchPages(query) {  // the few hand-written pages Material indexed itself
@@ -128,12 +178,16 @@ addEventListener("message", async event => {
     pages = (message.data && message.data.docs) || [];
     postMessage({ type: READY });
   } else if (message.type === QUERY) {
-    let items = [];
+    const number = ++latest;  // a query overtaken by a newer one stops and answers nothing
+    const show = items => postMessage({
+      type: RESULT, data: { items: [...items, ...searchPages(message.data)] }
+    });
     try {
-      items = (await searchArticles(message.data)).items;
+      await searchArticles(message.data, number, show);
     } catch (err) {
+      if (number !== latest) return;
       console.warn(`briefing search: ${err}`);
+      show([]);
     }
-    postMessage({ type: RESULT, data: { items: [...items, ...searchPages(message.data)] } });
   }
 });
