@@ -15,6 +15,7 @@ const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
 const MAX_RESULTS = 100;
 const FIRST_SCREEN = 10;  // results Material renders at once (it adds more as one scrolls)
 const BATCH = 12;  // docs chunks asked for at a time after the first screen's
+const REST_AFTER_MS = 300;  // a pause in typing this long, and the rest of the results load
 const base = new URL("../../search/briefing/", self.location.href);
 const cache = new Map();
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
@@ -100,7 +101,8 @@ function pageURL(url, date) {  // a bare slug lives in the folder of the article
 
 // Answers a query by calling show(items) once or twice: first with the results whose docs
 // chunks hold the top FIRST_SCREEN (what Material renders before the reader scrolls), as soon
-// as those few small files are in, then with every result once the rest are. Results are
+// as those few small files are in, then with every result once the rest are (when no newer
+// query came within REST_AFTER_MS). Results are
 // spread over the whole briefing (newest first among equals), so waiting for all of them
 // would mean up to MAX_RESULTS requests before anything is shown.
 async function searchArticles(query, number, show) {
@@ -152,7 +154,10 @@ async function searchArticles(query, number, show) {
   const ready = ranked.findIndex(([doc]) => !loaded.has(chunkOf(doc)));
   if (ready === -1) return show(ranked.map(item));
   show(ranked.slice(0, ready).map(item));
-  // The rest a few files at a time, so that a newer query does not wait behind them.
+  // The rest once the reader pauses (not for every prefix of a word being typed), a few files
+  // at a time, so that a newer query does not wait behind them.
+  await new Promise(resolve => setTimeout(resolve, REST_AFTER_MS));
+  if (number !== latest) return;
   const rest = needed.filter(c => !loaded.has(c));
   for (let i = 0; i < rest.length; i += BATCH) {
     if (!await load(rest.slice(i, i + BATCH))) return;
