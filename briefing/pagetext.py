@@ -130,18 +130,51 @@ def excerpt(analysis: str, headline: str = "", limit: int = EXCERPT) -> str:
     already), and the excerpt stops before the next one."""
     if not analysis:
         return ""
-    start = "\n\n".join(analysis.split("\n\n")[:3])
-    text = html.unescape(nh3.clean(_MARKDOWN.reset().convert(start), tags=set()))
-    sentences = [_LABELS.sub("", s) for s in _SENTENCE.split(_SPACES.sub(" ", text).strip())]
-    adding = [i for i, s in enumerate(sentences) if adds_to(headline, s)]
+    paragraphs = analysis.split("\n\n")[:3]
+    if "<" in analysis or "]:" in analysis:  # raw HTML or link definitions: all at once
+        return _excerpt_from(_plain("\n\n".join(paragraphs)), headline, limit) or ""
+    # Paragraph by paragraph, stopping as soon as the excerpt is decided (usually in the
+    # first): without raw HTML or link definitions, which reach across paragraphs, each
+    # converts to the text it has among the others.
+    texts: list[str] = []
+    for count, paragraph in enumerate(paragraphs, 1):
+        texts.append(_plain(paragraph))
+        text = " ".join(t for t in texts if t)
+        found = _excerpt_from(text, headline, limit, partial=count < len(paragraphs))
+        if found is not None:
+            return found
+    return ""
+
+
+def _plain(markdown_text: str) -> str:
+    """Markdown as plain text, on one line."""
+    text = html.unescape(nh3.clean(_MARKDOWN.reset().convert(markdown_text), tags=set()))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _excerpt_from(text: str, headline: str, limit: int, partial: bool = False) -> str | None:
+    """``excerpt`` of the plain ``text``. With ``partial`` (``text`` is only the start of
+    what to look at), None unless the excerpt ends before the text's last sentence, which
+    may go on in the next paragraph."""
+    sentences = [_LABELS.sub("", s) for s in _SENTENCE.split(text)]
+    decided = len(sentences) - 1 if partial else len(sentences)
+    adding = [i for i, s in enumerate(sentences[:decided]) if adds_to(headline, s)]
+    unquoted = [i for i in adding if "“" not in sentences[i]]
+    if partial and not unquoted:
+        return None  # the first unquoted one may come later
     if not adding:
         return ""
-    first = next((i for i in adding if "“" not in sentences[i]), adding[0])
+    first = (unquoted or adding)[0]
     taken = [sentences[first]]
-    for sentence in sentences[first + 1 :]:
-        if "“" in sentence or len(" ".join(taken)) >= limit:
+    for index in range(first + 1, len(sentences)):
+        if "“" in sentences[index] or len(" ".join(taken)) >= limit:
             break
-        taken.append(sentence)
+        if index >= decided:
+            return None
+        taken.append(sentences[index])
+    else:
+        if partial:
+            return None
     return cut(" ".join(taken), limit)
 
 
