@@ -3,12 +3,17 @@
 (a) the Python-Markdown floor: the same Markdown converted by Python-Markdown alone, in-process,
     with the extensions MkDocs would load for the site's ``mkdocs.yml``;
 (b) the usual MkDocs way: every article a Material blog-plugin post, built by ``mkdocs build``;
-(c) plain MkDocs + Material with search and a small nav, without the briefing plugin.
-The sites for (b) and (c) are only written here; ``scale.py`` builds and measures them.
+(c) plain MkDocs + Material with search and a small nav, without the briefing plugin;
+(d) Hugo (Debian's ``hugo`` package, where installed): the same articles as a minimal Hugo
+    site, layouts written here (no theme download), built with ``hugo --minify``.
+The sites for (b), (c) and (d) are only written here; ``scale.py`` builds and measures them.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,9 +168,95 @@ def write_blog_site(dest: Path, items: list[Item], site_yml: Path) -> Path:
     return dest
 
 
-def _fresh(dest: Path) -> Path:
-    import shutil
+# -- Hugo ---------------------------------------------------------------------------------------
 
+HUGO_CONFIG = """\
+baseURL = "http://127.0.0.1/"
+languageCode = "en"
+title = "Hugo anchor (fictional benchmark)"
+paginate = 50
+disableKinds = ["taxonomy", "term"]
+"""
+# A page skeleton, an article page, a paginated list of articles (home and section): what a
+# minimal news site needs, no theme.
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """\
+<!doctype html>
+<html lang="{{ site.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
+</head>
+<body>
+<header><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main>
+</body>
+</html>
+""",
+    "_default/single.html": """\
+{{ define "main" }}
+<article>
+<h1>{{ .Title }}</h1>
+<p><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">
+{{- .Date.Format "2 January 2006" }}</time></p>
+{{ .Content }}
+</article>
+{{ end }}
+""",
+    "_default/list.html": """\
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+{{ $pages := .Paginate (where site.RegularPages "Section" "articles") }}
+<ul>
+{{ range $pages.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
+<time>{{ .Date.Format "2006-01-02" }}</time></li>
+{{ end }}
+</ul>
+<nav>
+{{ with $pages.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }}
+{{ with $pages.Next }}<a href="{{ .URL }}">Older</a>{{ end }}
+</nav>
+{{ end }}
+""",
+}
+
+
+def hugo() -> str | None:
+    """The ``hugo`` command, when installed."""
+    return shutil.which("hugo")
+
+
+def hugo_version() -> str:
+    command = hugo()
+    if command is None:
+        return ""
+    done = subprocess.run([command, "version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip().split(" BuildDate")[0]
+
+
+def write_hugo_site(dest: Path, items: list[Item]) -> Path:
+    """(d) The same articles as a Hugo site: ``content/articles/<slug>.md`` with title and date
+    front matter, the meta line, snippet, analysis and link as the body; layouts from here."""
+    root = _fresh(dest)
+    (root / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        path = root / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    articles = root / "content" / "articles"
+    articles.mkdir(parents=True)
+    (root / "content" / "_index.md").write_text("---\ntitle: Latest\n---\n", encoding="utf-8")
+    (articles / "_index.md").write_text("---\ntitle: Articles\n---\n", encoding="utf-8")
+    for index, item in enumerate(items):
+        # JSON strings are YAML strings: any headline is safe in the front matter.
+        front = f"---\ntitle: {json.dumps(item.title)}\ndate: {item.published}\n---\n\n"
+        body = article_markdown(item).split("\n", 2)[2]  # the headline is the page title
+        (articles / f"{_slug(item, index)}.md").write_text(front + body, encoding="utf-8")
+    return root
+
+
+def _fresh(dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)

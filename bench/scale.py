@@ -16,12 +16,12 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import anchors, generate
-from .search_probe import ProbeResult, probe
+from .search_probe import COMMON_WORD, ProbeResult, probe
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -51,8 +51,11 @@ class SizeResult:
     article_page_bytes: float = 0.0  # average HTML size of one article page
     index_bytes: int = 0  # the search index on disk (search_index.json or pagefind/)
     floor: anchors.Floor | None = None
-    search: ProbeResult | None = None
+    search: ProbeResult | None = None  # the probe word set at once
+    search_typed: ProbeResult | None = None  # the probe word typed key by key
+    search_common: ProbeResult | None = None  # a word of most articles, typed
     plain_search: ProbeResult | None = None
+    hugo_site_bytes: int = 0  # Hugo's public/ after its full build
     finished: str = ""  # UTC time the size's run ended
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # load average then
     command: str = ""
@@ -169,11 +172,41 @@ def measure_site(result: SizeResult, site: Path) -> None:
     result.index_bytes = sum(index)
 
 
+def _hugo_anchor(
+    result: SizeResult, dest: Path, items: list[generate.Item], timeout: float
+) -> None:
+    """Hugo's full build of the same articles (``anchors.write_hugo_site``), where installed."""
+    name = "anchor: Hugo (full build)"
+    command = anchors.hugo()
+    if command is None:
+        note = "hugo not installed (Debian: apt-get install hugo): skipped"
+        print(f"  {name}: {note}", flush=True)
+        result.steps[name] = Step(name, None, None, True, note)
+        return
+    try:
+        where = anchors.write_hugo_site(dest, items)
+    except Exception as exc:
+        print(f"  ✗ {name}: could not write its site: {exc}", file=sys.stderr)
+        return
+    step = run_step(name, [command, "--minify", "--quiet"], where, timeout)
+    result.steps[name] = replace(step, note=step.note or anchors.hugo_version())
+    if step.ok:
+        result.hugo_site_bytes = sum(
+            p.stat().st_size for p in (where / "public").rglob("*") if p.is_file()
+        )
+
+
 # -- one N --------------------------------------------------------------------------------------
 
 
 def run_size(
-    n: int, seed: int, blog: bool, plain: bool, browser: bool, analyze: bool = True
+    n: int,
+    seed: int,
+    blog: bool,
+    plain: bool,
+    browser: bool,
+    analyze: bool = True,
+    hugo: bool = True,
 ) -> SizeResult:
     timeout = 300 + 0.3 * n
     base = OUT / f"n{n}"
@@ -215,8 +248,16 @@ def run_size(
     generate.write_analyses(root, [generate.extra_item(seed, 1)])
     step("build after one new article", "build", "-q")
     if browser and full.ok:
-        result.search = probe(root / "site", word)
-        print(f"  search probe: {result.search.summary()}", flush=True)
+        site = root / "site"
+        result.search = probe(site, word, articles=n + 1)
+        result.search_typed = probe(site, word, articles=n + 1, typed=True)
+        result.search_common = probe(site, COMMON_WORD, articles=n + 1, typed=True)
+        for what, found in (
+            (word, result.search),
+            (f"{word}, typed", result.search_typed),
+            (f"{COMMON_WORD} (most articles), typed", result.search_common),
+        ):
+            print(f"  search probe ({what}): {found.summary()}", flush=True)
 
     try:
         result.floor = anchors.markdown_floor(root)
@@ -234,8 +275,10 @@ def run_size(
         else:
             result.steps[name] = run_step(name, mkdocs, where, timeout)
             if browser and result.steps[name].ok:
-                result.plain_search = probe(where / "site", word)
+                result.plain_search = probe(where / "site", word, articles=n)
                 print(f"  search probe (plain MkDocs): {result.plain_search.summary()}", flush=True)
+    if hugo:
+        _hugo_anchor(result, base / "hugo-anchor", items, timeout)
     if blog:
         name = "anchor: Material blog plugin"
         try:
