@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import hashlib
 import json
@@ -12,7 +13,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,7 @@ def _changed(
 
 PARALLEL_MIN = 300  # pages to build before it pays to start more processes
 MAX_JOBS = 4
+INDEX_ALONGSIDE = 20_000  # docs files up to which the search index is made during the build
 
 
 def _jobs(changed: int) -> int:
@@ -174,16 +176,23 @@ def _shard_process(
 
 
 def _build_in_processes(
-    engine: engines.Engine, root: Path, target: Path, strict: bool, jobs: int
+    engine: engines.Engine,
+    root: Path,
+    target: Path,
+    strict: bool,
+    jobs: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Build in ``jobs`` new processes, each its share of the pages (spawned, never forked:
-    each imports its engine afresh)."""
+    each imports its engine afresh), running ``meanwhile`` here while they work."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [
             pool.submit(_shard_process, engine.name, str(root), str(target), strict, shard, jobs)
             for shard in range(jobs)
         ]
+        if meanwhile is not None:
+            meanwhile()
         problems = [str(f.exception()) for f in futures if f.exception() is not None]
     if problems:
         raise BuildError("; ".join(dict.fromkeys(problems)))
@@ -235,15 +244,23 @@ def build_site(
     if dirty:
         atomic_write(changed_path, json.dumps(changed), durable=False)
         os.environ[CHANGED_ENV] = str(changed_path)
+    # The search index needs every article, as much memory again as a build process at tens
+    # of thousands: up to INDEX_ALONGSIDE pages it is written while the build processes run,
+    # beyond that once they are gone.
+    index = functools.partial(_write_search_index, config, target)
+    in_processes = jobs > 1 or not engines.usable_here(engine)
+    alongside = in_processes and len(docs_pages) <= INDEX_ALONGSIDE
     try:
-        if jobs == 1 and engines.usable_here(engine):
-            _engine_build(engine, config.root, target, strict, (0, 1))
+        if in_processes:
+            meanwhile = index if alongside else None
+            _build_in_processes(engine, config.root, target, strict, jobs, meanwhile)
         else:
-            _build_in_processes(engine, config.root, target, strict, jobs)
+            _engine_build(engine, config.root, target, strict, (0, 1))
     finally:
         os.environ.pop(CHANGED_ENV, None)
         changed_path.unlink(missing_ok=True)
-    _write_search_index(config, target)
+    if not alongside:
+        index()
     for stale in set(built or ()) - outputs if dirty else ():
         page = target / stale
         page.unlink(missing_ok=True)
