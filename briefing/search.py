@@ -41,9 +41,9 @@ from .models import Article
 from .pagetext import doc_url
 
 FORMAT = 2
-BUCKETS = 1024
+BUCKETS = 512
 PREFIX = 3  # characters (UTF-16 code units, as in JS) that choose a word's bucket
-DOCS_PER_CHUNK = 4
+DOCS_PER_CHUNK = 8
 SNIPPET = 180
 INDEX_DIR = Path("search") / "briefing"
 

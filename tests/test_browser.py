@@ -331,6 +331,55 @@ def test_a_word_of_many_articles_lists_them_all_headline_matches_first(
     page.close()
 
 
+def test_results_beyond_the_first_screen_come_from_the_chunks_loaded_after_it(
+    browser: Any, demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    """150 articles share a headline word: the first screen is the ten newest, from the last
+    docs chunks; the rest of the hundred shown arrive from chunks loaded after it, in order."""
+    from datetime import UTC, datetime, timedelta
+
+    from briefing.models import Article
+    from briefing.search import write_index
+
+    root, _ = demo
+    site = tmp_path / "site"
+    shutil.copytree(root / "site", site)
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    articles = [
+        Article(
+            id=f"test:{n}",
+            title=f"Tidewater ledger entry {n}",
+            publisher="Saltmarsh Chronicle",
+            link=f"https://saltmarsh-chronicle.example/{n}",
+            published=start + timedelta(hours=n),
+            first_seen=start + timedelta(hours=n),
+            snippet=f"Entry {n} of the ledger.",
+            path=f"content/articles/2026/10/ledger-{n}.md",
+        )
+        for n in range(150)
+    ]
+    write_index(site, articles)  # the demo's own index replaced by these 150
+    for base in serve(site):
+        page, watch = open_page(browser, base)
+        search_for(page, base, "tidewater")
+        page.wait_for_function(
+            "() => /^100 /.test(document.querySelector('.md-search-result__meta').textContent)"
+        )
+        results = page.locator(".md-search-result__item > a")
+        scroller = page.locator(".md-search__scrollwrap")
+        for _ in range(60):  # Material renders four more results each time one scrolls down
+            if results.count() >= 100:
+                break
+            scroller.evaluate("e => e.scrollTo(0, 0)")
+            page.wait_for_timeout(20)
+            scroller.evaluate("e => e.scrollTo(0, e.scrollHeight)")
+            page.wait_for_timeout(20)
+        paths = [urlsplit(a.get_attribute("href")).path for a in results.all()]
+        assert paths == [f"/articles/2026/10/ledger-{n}/" for n in range(149, 49, -1)]
+        assert_clean(watch)
+        page.close()
+
+
 def test_a_hostile_feed_stays_inert(browser: Any, hostile: tuple[Path, str]) -> None:
     root, base = hostile
     page, watch = open_page(browser, base)
