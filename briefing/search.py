@@ -193,7 +193,8 @@ def _sources(ordered: Iterable[Article]) -> list[str]:
 
 
 def _digest(sources: Iterable[str]) -> str:
-    digest = hashlib.sha256(f"{FORMAT}".encode())
+    # The layout is part of it: an index of other buckets or chunks is rebuilt, not kept.
+    digest = hashlib.sha256(f"{FORMAT} {BUCKETS} {PREFIX} {DOCS_PER_CHUNK}".encode())
     for source in sources:
         digest.update(f"{source}\0".encode())
     return digest.hexdigest()
@@ -276,8 +277,10 @@ def write_index(
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("source") == digest:
             return SearchReport(int(meta["docs"]), 0, time.monotonic() - started)
-        # Only an index of this format is appended to; any other is rebuilt whole.
-        built_from = str(meta.get("source")) if meta.get("format") == FORMAT else ""
+        # Only an index of this format and layout is appended to; any other is rebuilt whole.
+        layout = {k: meta.get(k) for k in ("format", "buckets", "prefix", "docs_per_chunk")}
+        same = layout == {k: v for k, v in _meta([], "").items() if k in layout}
+        built_from = str(meta.get("source")) if same else ""
     except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
         built_from = ""
     order = cache_dir / "search-order.pickle" if cache_dir else None

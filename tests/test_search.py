@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from briefing import search
 from briefing.models import Article
 from briefing.search import (
     BUCKETS,
@@ -19,6 +22,7 @@ from briefing.search import (
     decode,
     encode,
     words,
+    write_index,
 )
 
 BASE = INDEX_DIR.as_posix()
@@ -105,3 +109,33 @@ def test_a_common_word_costs_about_one_character_a_posting() -> None:
     terms = json.loads(files[f"{BASE}/terms/{bucket('tide')}.json"])
     assert decode(terms["tide"]) == [2 * n + 1 for n in range(2000)]
     assert len(terms["tide"]) == 2000
+
+
+def on_disk(site: Path) -> dict[str, str]:
+    return {
+        p.relative_to(site).as_posix(): p.read_text("utf-8")
+        for p in (site / INDEX_DIR).rglob("*.json")
+    }
+
+
+def test_an_index_of_another_layout_is_rebuilt_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index written with other buckets or chunks (an older briefing) is neither kept as it
+    is nor appended to, even when the cache knows what it was built from."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    cache.mkdir()
+    old = [article(n, f"Story {n} about tides") for n in range(40)]
+    monkeypatch.setattr(search, "DOCS_PER_CHUNK", 16)
+    monkeypatch.setattr(search, "BUCKETS", 64)
+    write_index(site, old, cache)
+    monkeypatch.undo()
+    write_index(site, old, cache)  # the same articles
+    assert on_disk(site) == build_index(old)
+    monkeypatch.setattr(search, "DOCS_PER_CHUNK", 16)
+    monkeypatch.setattr(search, "BUCKETS", 64)
+    write_index(site, old, cache)
+    monkeypatch.undo()
+    grown = [*old, article(40, "Kelpwatch divers report")]  # newer: would be appended
+    write_index(site, grown, cache)
+    assert on_disk(site) == build_index(grown)
