@@ -288,10 +288,6 @@ def main(argv: list[str]) -> int:
         from .ci import main as ci_main
 
         return ci_main(argv[1:])
-    if argv[:1] == ["ci"]:  # the CI-shaped publish (bench/ci.py)
-        from .ci import main as ci_main
-
-        return ci_main(argv[1:])
     if argv[:1] in (["ingest"], ["analyze"]):  # these benchmarks live in their own modules
         module = importlib.import_module(f"bench.bench_{argv[0]}")
         return int(module.main(argv[1:]))
