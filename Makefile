@@ -43,7 +43,9 @@ test: $(STAMP) browser-deps lint typecheck
 golden: $(STAMP)
 	BRIEFING_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
 
+# Debian's hugo for the Hugo anchor (skipped with a note where it cannot be installed).
 bench: $(STAMP)
+	@sh scripts/ensure-hugo.sh
 	$(BIN)/python -m bench
 
 clean:
