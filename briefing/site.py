@@ -120,7 +120,9 @@ def _changed(
 
 PARALLEL_MIN = 300  # pages to build before it pays to start more processes
 MAX_JOBS = 4
-INDEX_ALONGSIDE = 20_000  # docs files up to which the search index is made during the build
+# From this many docs files on, a build minds its memory: the search index is written after
+# the build processes instead of while they run, and freed memory is given back to the system.
+BIG = 20_000
 
 
 def _jobs(changed: int) -> int:
@@ -233,8 +235,10 @@ def build_site(
         and isinstance(built, dict)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
-    _give_back_memory()  # what render held, before the build processes start
     docs_pages = _docs_pages(config.docs_dir)
+    big = len(docs_pages) >= BIG
+    if big:
+        _give_back_memory()  # what render held, before the build processes start
     outputs = set(docs_pages)
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
     if not dirty:
@@ -245,11 +249,10 @@ def build_site(
         atomic_write(changed_path, json.dumps(changed), durable=False)
         os.environ[CHANGED_ENV] = str(changed_path)
     # The search index needs every article, as much memory again as a build process at tens
-    # of thousands: up to INDEX_ALONGSIDE pages it is written while the build processes run,
-    # beyond that once they are gone.
-    index = functools.partial(_write_search_index, config, target)
+    # of thousands: it is written while the build processes run, or once they are gone (BIG).
+    index = functools.partial(_write_search_index, config, target, big)
     in_processes = jobs > 1 or not engines.usable_here(engine)
-    alongside = in_processes and len(docs_pages) <= INDEX_ALONGSIDE
+    alongside = in_processes and not big
     try:
         if in_processes:
             meanwhile = index if alongside else None
@@ -278,14 +281,15 @@ def build_site(
     return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt)
 
 
-def _write_search_index(config: SiteConfig, target: Path) -> None:
-    """briefing's search index, written here once the build processes are gone (the plugin
-    leaves it to ``briefing build``): it needs every article, and so did the first build
-    process, whose memory at tens of thousands of articles added up with the others'."""
+def _write_search_index(config: SiteConfig, target: Path, big: bool) -> None:
+    """briefing's search index, written by ``briefing build`` itself (the plugin leaves it
+    to it) while or after the build processes run: it needs every article, and in the first
+    build process its memory added up with all the processes' own at tens of thousands."""
     from .search import write_index
     from .store import ContentStore
 
-    _give_back_memory()
+    if big:
+        _give_back_memory()
     articles, _ = ContentStore(config).load_all()  # unreadable files: reported by render
     report = write_index(target, articles, config.cache_dir)
     log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
@@ -293,7 +297,8 @@ def _write_search_index(config: SiteConfig, target: Path) -> None:
 
 def _give_back_memory() -> None:
     """Return freed memory to the system (glibc keeps it otherwise), so that the build
-    processes this one waits for do not add to what it no longer uses."""
+    processes this one waits for do not add to what it no longer uses. Only for big builds:
+    memory given back costs page faults when it is taken again."""
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
