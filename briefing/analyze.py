@@ -163,6 +163,7 @@ def analyze(
     started = time.monotonic()
     store = ContentStore(config)
     with site_lock(config, wait=True), Batch() as batch:
+        store.remove_stale_temp_files()  # of a run killed before its batch was committed
         articles, errors = store.load_all()
         loaded = {a.id: a for a in articles}  # as read, to see whether a file changed since
         assigned = stories.assign(articles)

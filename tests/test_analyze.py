@@ -294,3 +294,26 @@ def test_the_model_is_spent_where_it_matters_most() -> None:
     ]
     order = [a.id for a in model_order(articles, Briefing.of(articles))]
     assert order == ["wide-1", "pair-1", "lone", "wide-2", "wide-3", "pair-2", "old"]
+
+
+def test_a_killed_analyze_leaves_nothing_behind_for_the_next_run(demo_root: Path) -> None:
+    """Files staged by an analyze killed before its batch was committed are temporary files
+    beside the articles: git ignores them and the next run removes them."""
+    import subprocess
+
+    assert run(demo_root, "ingest").code == 0
+    article = next((demo_root / "content" / "articles").rglob("*.md"))
+    stale = article.parent / f".{article.name}.k1ll3d.tmp"
+    stale.write_text("half", encoding="utf-8")
+    scaffold = demo_root.parent / "new-site"
+    assert run(demo_root.parent, "new", str(scaffold), "--title", "T", "--topic", "t").code == 0
+    subprocess.run(["git", "init", "-q", str(scaffold)], check=True)
+    twin = scaffold / "content" / "articles" / "2026" / "11" / stale.name
+    twin.parent.mkdir(parents=True, exist_ok=True)
+    twin.write_text("half", encoding="utf-8")
+    ignored = subprocess.run(
+        ["git", "-C", str(scaffold), "check-ignore", "-q", str(twin)], check=False
+    )
+    assert ignored.returncode == 0  # a new briefing's .gitignore keeps it out of commits
+    assert run(demo_root, "analyze").code == 0
+    assert not stale.exists()
