@@ -273,7 +273,10 @@ class ModelDrafter:
             if attempt == 1:
                 self.calls += 1
             self.budget.calls += 1
-            response = self._post(user)
+            try:
+                response = self._post(user)
+            finally:
+                self.budget.save()  # counted even if the run is stopped before it ends
             if response[0] != 429:
                 return self._content(*response)
             now = self.clock()
