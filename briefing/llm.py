@@ -86,6 +86,7 @@ class LlmSettings:
     max_calls_per_day: int = 120  # per UTC day, across runs (the free tier allows ~150)
     max_wait: float = 60.0  # the longest retry-after waited out in a run
     run_seconds: float = 600.0  # no new call is started after this long
+    interval: float = 0.0  # at least this long between the starts of two calls
     max_chars: int = 4000
 
     @classmethod
@@ -99,7 +100,7 @@ class LlmSettings:
             return None
         model = env.get("BRIEFING_LLM_MODEL", "").strip() or str(site.get("model") or "")
         key = env.get("BRIEFING_LLM_API_KEY", "")
-        if not key and urlsplit(base).hostname == urlsplit(GITHUB_MODELS).hostname:
+        if not key and _is_github_models(base):
             # The workflow's own token, sent to GitHub only, never to another host.
             key = env.get("GITHUB_TOKEN", "")
         try:
@@ -112,10 +113,19 @@ class LlmSettings:
                 max_calls_per_day=int(env.get("BRIEFING_LLM_MAX_CALLS_PER_DAY", "120")),
                 max_wait=float(env.get("BRIEFING_LLM_MAX_WAIT", "60")),
                 run_seconds=float(env.get("BRIEFING_LLM_RUN_SECONDS", "600")),
+                # GitHub Models' free tier takes about 15 requests a minute: keep under it
+                # rather than meet its 429s.
+                interval=float(
+                    env.get("BRIEFING_LLM_INTERVAL", "4" if _is_github_models(base) else "0")
+                ),
             )
         except ValueError as exc:
             msg = f"BRIEFING_LLM_* budgets and timeouts must be numbers ({exc})"
             raise UsageError(msg) from None
+
+
+def _is_github_models(url: str) -> bool:
+    return urlsplit(url).hostname == urlsplit(GITHUB_MODELS).hostname
 
 
 @dataclass
@@ -203,6 +213,7 @@ class ModelDrafter:
     used: int = 0
     rejected: int = 0
     stopped: str = ""  # why the model is not called again in this run
+    last_call: float = 0.0  # when the last call started (time.monotonic)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -272,6 +283,10 @@ class ModelDrafter:
         for attempt in (1, 2):
             if attempt == 1:
                 self.calls += 1
+            pause = self.last_call + self.settings.interval - time.monotonic()
+            if self.last_call and pause > 0:
+                self.sleep(pause)
+            self.last_call = time.monotonic()
             self.budget.calls += 1
             try:
                 response = self._post(user)

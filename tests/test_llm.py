@@ -7,6 +7,7 @@ its good answers from the prompt it was sent, as a model would.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -275,6 +276,17 @@ def test_the_day_budget_holds_across_runs(
     assert "the day's budget of 5 calls is spent" in result.err
 
 
+def test_calls_are_paced_under_the_services_rate(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    paced = env_for(fake_service, BRIEFING_LLM_MAX_CALLS="3", BRIEFING_LLM_INTERVAL="0.5")
+    assert run(demo_root, "analyze", env=paced).code == 0
+    starts = [r["at"] for r in service.requests]
+    assert len(starts) == 3
+    assert all(b - a >= 0.45 for a, b in itertools.pairwise(starts))
+
+
 @pytest.mark.parametrize(
     ("script", "reason"),
     [
@@ -339,6 +351,8 @@ def test_the_workflow_token_goes_to_github_models_only(monkeypatch: pytest.Monke
     github = LlmSettings.resolve({**env, "BRIEFING_LLM_BASE_URL": GITHUB_MODELS}, {})
     other = LlmSettings.resolve({**env, "BRIEFING_LLM_BASE_URL": "https://llm.example/v1"}, {})
     assert github is not None and github.api_key == "ghs_secret"
+    assert github.interval == 4  # under the free tier's requests a minute
+    assert other is not None and other.interval == 0
     assert github.model == "openai/gpt-4.1-mini"
     assert other is not None and other.api_key == ""
     from_site = LlmSettings.resolve({}, {"model": "x/y", "model_url": GITHUB_MODELS})
