@@ -6,8 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -120,3 +122,42 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run(root, *command)
         assert result.code == 0, result.err
     return root
+
+
+# -- the browser tests' Chromium (Debian's package, driven by Playwright; never a download) ----
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("BRIEFING_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        message = "Chromium not found: run `make browser-deps` (Debian's chromium package)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " — browser tests must run in CI")
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=path, args=CHROMIUM_ARGS, headless=True
+        )
+        yield context
+        context.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -28,46 +27,11 @@ from briefing.frontmatter import dump_article, parse_article
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = REPO / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO_URL = "https://github.com/example-org/marrow-bay-briefing"
 # A word that occurs in exactly one article: the analysis the test writes into it.
 UNIQUE = "quillwort"
 # Words the test puts into another article's headline, publisher and snippet.
 IN_FACTS = {"title": "Zephyrine", "publisher": "Quenby", "snippet": "marlinspike"}
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("BRIEFING_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        message = "Chromium not found: run `make browser-deps` (Debian's chromium package)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " — browser tests must run in CI")
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=path, args=ARGS, headless=True
-        )
-        yield context
-        context.close()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

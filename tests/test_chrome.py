@@ -12,39 +12,19 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import DEMO, run
-from test_browser import ARGS, ARTIFACTS, chromium_path, serve
+from test_browser import ARTIFACTS, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO_URL = "https://github.com/example-org/marrow-bay-briefing"
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        message = "Chromium not found: run `make browser-deps` (Debian's chromium package)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " — browser tests must run in CI")
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=path, args=ARGS, headless=True
-        )
-        yield context
-        context.close()
 
 
 def _built(root: Path, env: dict[str, str] | None = None) -> None:
