@@ -201,7 +201,6 @@ def analyze(
         def drafted(text: str, by: str) -> dict[str, Any]:
             return {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
 
-        done: set[str] = set()
         open_ = [a for a in updated if states[a.id].state == NONE or is_offline(states[a.id])]
         if model is not None:
             for article in model_order(open_, briefing):
@@ -209,15 +208,16 @@ def analyze(
                     break
                 text = model.draft(article, briefing)
                 if text and write(article, drafted(text, model.name), f"\n{text}", now=True):
-                    done.add(article.id)
                     counts["model"] += 1
-                    counts["drafted" if states[article.id].state == NONE else "upgraded"] += 1
+                    counts["drafted"] += states[article.id].state == NONE
         for article in stories.oldest_first(updated):
             state = states[article.id]
             if state.state == REVIEWED:
                 counts["reviewed"] += 1
                 continue
-            if article.id in done or (state.state == DRAFT and not (refresh and is_offline(state))):
+            if article.id in written or (
+                state.state == DRAFT and not (refresh and is_offline(state))
+            ):
                 continue
             text, by = drafter(article, briefing)
             if state.state == DRAFT and text.strip() == article.analysis:
@@ -227,7 +227,7 @@ def analyze(
         for article in updated:
             if article.id in assigned and article.id not in written:
                 write(article, {}, None)  # a new story, the body kept byte for byte
-    notes = tuple(model.notes if model is not None else getattr(drafter, "notes", ()))
+    notes = tuple(model.notes) if model is not None else ()
     return AnalyzeReport(
         len(articles), len(assigned), counts["drafted"], counts["refreshed"], counts["reviewed"],
         tuple(errors), notes, time.monotonic() - started, counts["model"],
