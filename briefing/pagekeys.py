@@ -65,11 +65,9 @@ class PageKeys:
             self._live.add(excerpt_key(article))
         return stamp
 
-    def page(
-        self, doc: str, inputs: Iterable[Article], render: Callable[[], str], extra: str = ""
-    ) -> str | None:
-        """The page's text, or None when it is unchanged (its file is left as it is).
-        ``extra``: anything else the page shows (a count, a title)."""
+    def changed(self, doc: str, inputs: Iterable[Article], extra: str = "") -> bool:
+        """Records the page's key; True unless the page is unchanged since the last render
+        (then its file is left as it is). ``extra``: anything else the page shows."""
         digest = hashlib.sha1(f"{self.site}\0{extra}".encode(), usedforsecurity=False)
         for article in inputs:
             digest.update(self._stamp(article).encode())
@@ -77,8 +75,14 @@ class PageKeys:
         self.new[doc] = key
         if self.old.get(doc) == key and (self.docs_dir / doc).is_file():
             self.skipped += 1
-            return None
-        return render()
+            return False
+        return True
+
+    def page(
+        self, doc: str, inputs: Iterable[Article], render: Callable[[], str], extra: str = ""
+    ) -> str | None:
+        """The page's text, or None when it is unchanged (see ``changed``)."""
+        return render() if self.changed(doc, inputs, extra) else None
 
     def save(self) -> None:
         # The excerpts of listings this render did not need (unchanged pages) are kept too,

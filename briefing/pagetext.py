@@ -193,7 +193,7 @@ class PageKit:
     def __init__(self, config: SiteConfig, known: dict[str, str] | None = None) -> None:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
-        self._excerpts: dict[str, str] = {}  # by article id: each is listed on several pages
+        self.excerpts_by_id: dict[str, str] = {}  # by article id: each is listed on several pages
         # Excerpts by analysis text (hashed), kept between runs by the caller (PageKeys).
         self.known = {} if known is None else known
         self.used: dict[str, str] = {}
@@ -217,7 +217,7 @@ class PageKit:
         """What listings show under a headline, never a restatement of it: a person's or a
         model's analysis from its first sentence that adds something; for an offline draft,
         the feed's snippet when it adds something, else the draft."""
-        if article.id not in self._excerpts:
+        if article.id not in self.excerpts_by_id:
             offline = is_offline(editorial(article))
             text = "" if offline else self._excerpt(article)
             if (
@@ -228,8 +228,8 @@ class PageKit:
                 text = cut(article.snippet)
             if not text and offline:
                 text = self._excerpt(article)
-            self._excerpts[article.id] = text
-        return self._excerpts[article.id]
+            self.excerpts_by_id[article.id] = text
+        return self.excerpts_by_id[article.id]
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
-from . import feeds_out, listings, previews, storypages
+from . import feeds_out, listings, parallel, previews, storypages
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
 from .pagekeys import PageKeys
@@ -98,6 +98,31 @@ class Renderer(PageKit):
         return feeds_out.summary(article, self.excerpt_of(article))
 
 
+# A share of the article pages: (docs path, text) pairs, and the excerpts worked out for
+# them (by article id, and by analysis for the cache).
+_Share = tuple[list[tuple[str, str]], dict[str, str], dict[str, str]]
+ARTICLE_CHUNK = 250  # article pages a render process takes at a time
+PARALLEL_MIN = 1_000  # article pages to render before it pays to fork processes
+
+
+def _article_pages(
+    renderer: Renderer, todo: list[Article], stories: Mapping[str, Story], jobs: int
+) -> dict[str, str]:
+    """The pages of ``todo``, rendered here or, with ``jobs`` > 1, in forked processes that
+    also send back the listing excerpts they worked out (listings show them again)."""
+
+    def share(part: Sequence[Article]) -> _Share:
+        texts = [(Renderer.doc_of(a), renderer.article_page(a, stories[a.id])) for a in part]
+        return texts, renderer.excerpts_by_id, renderer.used
+
+    result: dict[str, str] = {}
+    for texts, excerpts, used in parallel.fork_map(share, todo, jobs, ARTICLE_CHUNK):
+        result.update(texts)
+        renderer.excerpts_by_id.update(excerpts)
+        renderer.used.update(used)
+    return result
+
+
 def newest_first(articles: list[Article]) -> list[Article]:
     """Newest first; ties broken by id so the order never depends on the file system."""
     return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
@@ -108,12 +133,15 @@ def plan_pages(
     articles: list[Article],
     states: dict[str, FeedState] | None = None,
     keys: PageKeys | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, str | None]:
     """Every generated file: ``{path relative to docs/: text}``. Pure.
 
     ``states`` is the feeds' health from the last ingest, for the feed-health page. With
     ``keys``, article and story pages whose inputs are unchanged since the last render map to
-    None (their files stay as they are) instead of being rendered again.
+    None (their files stay as they are) instead of being rendered again. With ``jobs`` > 1,
+    the article pages are rendered in that many processes (the same text as in one); None:
+    as many as the pages to render are worth (``parallel.jobs``).
     """
     renderer = Renderer(config, keys.excerpts if keys else None)
     if keys:
@@ -122,14 +150,16 @@ def plan_pages(
     ordered = newest_first(articles)
     stories = storypages.index(ordered)
     pages: dict[str, str | None] = {}
+    todo: list[Article] = []  # whose page is rendered (all, or those whose inputs changed)
     for a in ordered:
         story = stories[a.id]
-
-        def page(a: Article = a, story: Story | None = story) -> str:
-            return renderer.article_page(a, story)
-
-        inputs = (a, *story.articles) if story else (a,)
-        pages[Renderer.doc_of(a)] = keys.page(Renderer.doc_of(a), inputs, page) if keys else page()
+        doc = Renderer.doc_of(a)
+        if keys and not keys.changed(doc, (a, *story.articles) if story else (a,)):
+            pages[doc] = None
+        else:
+            todo.append(a)
+    processes = parallel.jobs(len(todo), PARALLEL_MIN) if jobs is None else jobs
+    pages |= _article_pages(renderer, todo, stories, processes)
     pages |= storypages.pages(renderer, stories, keys)
     pages |= listings.home(renderer, ordered)
     pages |= listings.archive(renderer, ordered)
@@ -180,7 +210,8 @@ def write_pages(docs_dir: Path, pages: Mapping[str, str | None]) -> tuple[int, i
 def render(config: SiteConfig, articles: list[Article]) -> RenderReport:
     started = time.monotonic()
     keys = PageKeys(config)
-    pages = plan_pages(config, articles, load_states(config.cache_dir / "feeds.json"), keys)
+    states = load_states(config.cache_dir / "feeds.json")
+    pages = plan_pages(config, articles, states, keys, jobs=None)
     written, removed = write_pages(config.docs_dir, pages)
     keys.save()
     return RenderReport(len(pages), written, removed, time.monotonic() - started)

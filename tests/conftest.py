@@ -42,6 +42,11 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: floa
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, by relative path: two trees compare byte for byte."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def write_feeds(root: Path, feeds: list[dict[str, object]]) -> None:
     import yaml
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEMO, run
+from conftest import DEMO, run, tree
 
 from briefing.render import GENERATED
 
@@ -68,10 +68,6 @@ def feed(count: int) -> str:
         + "\n".join(items)
         + "\n</channel></rss>\n"
     )
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def save_cache(clone: Path, cache: Path) -> None:

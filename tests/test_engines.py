@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run
+from conftest import run, tree
 
 from briefing import engines
 from briefing.config import load_site
@@ -31,10 +31,6 @@ pytestmark = pytest.mark.slow
 # The one thing the engines write differently: Material's generator stamp, from the engine's
 # name and version ("mkdocs-1.6.1, mkdocs-material-…" / "mkdocs-ProperDocs 1.6.7, …").
 STAMP = re.compile(rb'<meta name="generator" content="([^"]*)">')
-
-
-def tree(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
 def stamps(files: dict[str, bytes]) -> set[bytes]:

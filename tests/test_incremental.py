@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, run
+from conftest import FIXTURES, run, tree
 
 pytestmark = pytest.mark.slow
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -> None:

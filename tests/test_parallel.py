@@ -1,0 +1,78 @@
+"""Render spread over forked processes: the same pages, the same excerpt cache, as in one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from conftest import tree
+
+from briefing import parallel, render
+from briefing.config import load_site
+from briefing.store import ContentStore
+
+
+def _pid_and_items(part: Sequence[int]) -> tuple[int, list[int]]:
+    return os.getpid(), [n * n for n in part]
+
+
+def test_fork_map_runs_chunks_in_child_processes_in_order() -> None:
+    results = parallel.fork_map(_pid_and_items, list(range(10)), processes=3, chunk=3)
+    assert [items for _, items in results] == [[0, 1, 4], [9, 16, 25], [36, 49, 64], [81]]
+    assert {pid for pid, _ in results} - {os.getpid()} == {pid for pid, _ in results}
+
+
+def test_fork_map_stays_in_this_process_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        results = parallel.fork_map(_pid_and_items, list(range(4)), processes=2, chunk=1)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for pid, _ in results} == {os.getpid()}
+    assert [items for _, items in results] == [[0], [1], [4], [9]]
+
+
+@pytest.mark.parametrize("forced", ["0", "x", ""])
+def test_jobs_follow_the_work_unless_forced(monkeypatch: pytest.MonkeyPatch, forced: str) -> None:
+    monkeypatch.setenv("BRIEFING_JOBS", forced)
+    assert parallel.jobs(10, minimum=100) == 1
+    assert parallel.jobs(100, minimum=100) == min(parallel.MAX_JOBS, parallel.cores())
+    monkeypatch.setenv("BRIEFING_JOBS", "3")
+    assert parallel.jobs(10, minimum=100) == 3
+
+
+def test_a_render_over_processes_equals_a_render_in_one(
+    built_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every docs page and the excerpts kept for the next render (worked out in the children,
+    sent back) are the same; then an unchanged render in processes rewrites nothing."""
+    monkeypatch.setattr(render, "ARTICLE_CHUNK", 2)  # the demo's 25 articles: 13 chunks
+    roots = {}
+    for jobs in ("1", "3"):
+        root = tmp_path / f"jobs-{jobs}"
+        shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site", ".cache"))
+        shutil.rmtree(root / "docs" / "articles")
+        monkeypatch.setenv("BRIEFING_JOBS", jobs)
+        config = load_site(root)
+        articles, errors = ContentStore(config).load_all()
+        assert not errors
+        report = render.render(config, articles)
+        assert report.written > len(articles) == 25  # every article page, and the listings
+        roots[jobs] = root
+    one, three = roots["1"], roots["3"]
+    assert tree(one / "docs") == tree(three / "docs")
+    saved = [json.loads((r / ".cache/briefing/render.json").read_text()) for r in (one, three)]
+    assert saved[0] == saved[1]
+    assert saved[0]["excerpts"]
+
+    config = load_site(three)
+    again = render.render(config, ContentStore(config).load_all()[0])
+    assert again.written == 0
