@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import engines
+from . import engines, parallel
 from .cache import blob_hash, code_digest
 from .errors import BuildError
 from .files import atomic_write
@@ -119,21 +119,9 @@ def _changed(
 
 
 PARALLEL_MIN = 300  # pages to build before it pays to start more processes
-MAX_JOBS = 4
 # From this many docs files on, a build minds its memory: the search index is written after
 # the build processes instead of while they run, and freed memory is given back to the system.
 BIG = 20_000
-
-
-def _jobs(changed: int) -> int:
-    """How many processes build the site: one per core for big builds (``BRIEFING_JOBS``
-    overrides, for tests and benchmarks)."""
-    forced = os.environ.get("BRIEFING_JOBS", "")
-    if forced.isdigit() and int(forced) > 0:
-        return int(forced)
-    if changed < PARALLEL_MIN:
-        return 1
-    return max(1, min(MAX_JOBS, len(os.sched_getaffinity(0))))
 
 
 def _engine_build(
@@ -243,7 +231,7 @@ def build_site(
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
     if not dirty:
         _empty(target)
-    jobs = _jobs(len(changed) if dirty else len(outputs))
+    jobs = parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
     changed_path = config.cache_dir / "build-changed.json"
     if dirty:
         atomic_write(changed_path, json.dumps(changed), durable=False)
