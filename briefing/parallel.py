@@ -8,10 +8,11 @@ spawns its own (each imports its engine afresh).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -70,3 +71,22 @@ def fork_map(
             return pool.map(_run_chunk, range(len(chunks)), chunksize=1)
     finally:
         _WORK = None
+
+
+@contextlib.contextmanager
+def forked(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` in a forked process while the ``with`` block runs here (in this process
+    when it cannot fork). When the child fails, ``work`` runs again here after the block, so
+    that its error is raised with its own message."""
+    if not can_fork():
+        yield
+        work()
+        return
+    child = multiprocessing.get_context("fork").Process(target=work, daemon=True)
+    child.start()
+    try:
+        yield
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        work()

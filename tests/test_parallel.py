@@ -76,3 +76,24 @@ def test_a_render_over_processes_equals_a_render_in_one(
     config = load_site(three)
     again = render.render(config, ContentStore(config).load_all()[0])
     assert again.written == 0
+
+
+def test_forked_work_runs_in_another_process_meanwhile(tmp_path: Path) -> None:
+    out = tmp_path / "pid"
+    with parallel.forked(lambda: out.write_text(str(os.getpid()))):
+        here = os.getpid()
+    assert int(out.read_text()) != here
+
+
+def test_forked_work_that_fails_fails_here_with_its_own_error(tmp_path: Path) -> None:
+    tries = tmp_path / "tries"
+
+    def work() -> None:
+        with tries.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        raise OSError("search index: disk full (simulated)")
+
+    with pytest.raises(OSError, match="disk full"), parallel.forked(work):
+        pass
+    pids = tries.read_text().split()
+    assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
