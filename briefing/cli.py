@@ -190,9 +190,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    return analyze_and_report(_site(args), args.refresh, args.analyzer)
+
+
+def analyze_and_report(config: SiteConfig, refresh: bool, analyzer: str) -> int:
+    """``briefing analyze``, also run by ``publish`` in its own process: analyze, then print
+    its notes and summary line (and add them to the GitHub step summary)."""
     from .pipeline import analyze_site
 
-    report = analyze_site(_site(args), args.refresh, args.analyzer, os.environ)
+    report = analyze_site(config, refresh, analyzer, os.environ)
     _report_skipped(report.errors, in_github_actions())
     github = in_github_actions()
     for note in report.notes:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -140,24 +139,24 @@ def _push(git: Git, options: PublishOptions) -> int:
 
 
 def run_analyze(root: Path) -> AnalyzeOutcome:
-    """THE ONE PLACE publish calls the analyze stage: ``briefing analyze`` when this briefing
-    has that command (issue 6), else nothing. Its own summary line goes to the log as it is.
-    A failure is reported, never fatal: the new articles are published without drafts."""
-    command = [sys.executable, "-m", "briefing", "analyze", "--root", str(root)]
-    if not _has_analyze():
-        return AnalyzeOutcome("unavailable")
-    done = subprocess.run(command, check=False)
-    if done.returncode != 0:
-        return AnalyzeOutcome("failed", f"briefing analyze exited {done.returncode}")
-    return AnalyzeOutcome("ok")
-
-
-def _has_analyze() -> bool:
-    """Whether this briefing has the ``analyze`` command, asked in this process (a ``--help``
-    run cost a Python start, a third of a second, on every publish)."""
+    """THE ONE PLACE publish calls the analyze stage: what ``briefing analyze`` does, in this
+    process (a process of its own cost a Python start and a second reading of the briefing
+    on every publish), when this briefing has that command (issue 6), else nothing. Its
+    summary line is printed as the command prints it. A failure is reported, never fatal:
+    the new articles are published without drafts."""
     from . import cli
 
-    return hasattr(cli, "cmd_analyze")
+    if not hasattr(cli, "analyze_and_report"):
+        return AnalyzeOutcome("unavailable")
+    analyzer = os.environ.get("BRIEFING_ANALYZER") or "auto"
+    try:
+        code = cli.analyze_and_report(load_site(root), refresh=False, analyzer=analyzer)
+    except Exception as exc:
+        log.debug("analyze failed", exc_info=True)
+        return AnalyzeOutcome("failed", f"{type(exc).__name__}: {exc}")
+    if code != 0:
+        return AnalyzeOutcome("failed", "some article files could not be read (named above)")
+    return AnalyzeOutcome("ok")
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -113,6 +113,26 @@ def test_first_run_commits_new_articles_and_a_second_run_commits_nothing(repos: 
     assert git(repos.bot, "rev-parse", "HEAD") == head
 
 
+def test_an_analyze_that_fails_is_reported_and_the_articles_are_published(
+    repos: Repos,
+) -> None:
+    """analyze runs in publish's own process: its failure is caught, said, and not fatal."""
+    result = run(repos.bot, "publish", "--push", env={"BRIEFING_ANALYZER": "sometimes"})
+    assert result.code == 0, result.err
+    assert "analyze: failed" in result.out
+    assert "analyze failed: UsageError: analyzer 'sometimes'" in result.err
+    new = articles(repos.bot)
+    assert len(new) >= 10
+    pushed = git(repos.origin, "ls-tree", "-r", "--name-only", "main", "content/articles")
+    assert pushed.splitlines() == [p.relative_to(repos.bot).as_posix() for p in new]
+    assert all(body(p).strip() == b"" for p in new)  # published without drafts
+
+    code, out, err = repos.publish()  # the next run drafts them
+    assert code == 0, err
+    assert "analyze: ok" in out
+    assert all(body(p).strip() for p in articles(repos.bot))
+
+
 def test_a_run_after_an_editors_commit_keeps_the_editors_change(repos: Repos) -> None:
     assert repos.publish()[0] == 0
     # The editor writes an analysis and follows the third feed; the bot's clone is now behind.
