@@ -21,8 +21,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import stories
-from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft
+from . import memo, stories
+from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft, prime_memo, texts_of
 from .errors import ContentError
 from .files import Batch, atomic_write
 from .frontmatter import dump_meta, load_meta, parse_article, split
@@ -164,6 +164,7 @@ def analyze(
     store = ContentStore(config)
     with site_lock(config, wait=True), Batch() as batch:
         store.remove_stale_temp_files()  # of a run killed before its batch was committed
+        memo.load(config.cache_dir)  # what the last runs made of the same headlines
         articles, errors = store.load_all()
         loaded = {a.id: a for a in articles}  # as read, to see whether a file changed since
         assigned = stories.assign(articles)
@@ -227,6 +228,9 @@ def analyze(
         for article in updated:
             if article.id in assigned and article.id not in written:
                 write(article, {}, None)  # a new story, the body kept byte for byte
+        if not needed:  # so that the next run that drafts finds them ready
+            prime_memo(updated)
+        memo.save(config.cache_dir, {t for a in updated for t in texts_of(a)})
     notes = tuple(model.notes) if model is not None else ()
     return AnalyzeReport(
         len(articles), len(assigned), counts["drafted"], counts["refreshed"], counts["reviewed"],

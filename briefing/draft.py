@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from .memo import memoized
 from .models import Article
-from .stories import STEM, STOP_WORDS, Story, group, words
+from .stories import STEM, STOP_WORDS, Story, group, plain_words, stems, words
 
 OFFLINE = "briefing-offline/2"
 OFFLINE_NAMES = frozenset({"briefing-offline/1", OFFLINE})  # every version of the offline analyzer
@@ -121,7 +122,8 @@ def lead(snippet: str) -> tuple[str, bool]:
     return taken, taken != text
 
 
-def names_in(text: str) -> set[str]:
+@memoized
+def names_in(text: str) -> frozenset[str]:
     """Capitalised multi-word names ("Tidewell Energy Cooperative") in a text. A run of
     capitalised words longer than five is a Title-Case headline, not a name."""
     found = set()
@@ -133,7 +135,7 @@ def names_in(text: str) -> set[str]:
             parts[-1] = _POSSESSIVE.sub("", parts[-1])
         if 2 <= len(parts) <= 5:
             found.add(" ".join(parts))
-    return found
+    return frozenset(found)
 
 
 def figures_in(text: str) -> list[str]:
@@ -151,11 +153,26 @@ def _text_of(article: Article) -> str:
     return f"{article.title}. {article.snippet}"
 
 
+def texts_of(article: Article) -> tuple[str, ...]:
+    """The texts of an article the analyzer's memoized functions are asked about."""
+    return article.title, article.snippet, _text_of(article)
+
+
+def prime_memo(articles: Iterable[Article]) -> None:
+    """Work out (or find memoized) what story matching and ``Briefing.of`` need of each
+    article's text, for a run that does neither: the next run that does finds it ready."""
+    for article in articles:
+        stems(article.title), stems(article.snippet), plain_words(article.title)
+        names_in(_text_of(article)), _word_keys(_text_of(article))
+
+
 _TOKEN = re.compile(r"\w[\w'’]*")
 
 
+@memoized
 def _word_keys(text: str) -> dict[str, str]:
-    """``{stem: the word as written}`` for the content words of a text (first spelling wins)."""
+    """``{stem: the word as written}`` for the content words of a text (first spelling wins);
+    shared between callers (memoized): read it, never change it."""
     found: dict[str, str] = {}
     for word in _TOKEN.findall(text):
         low = word.casefold()
@@ -190,7 +207,7 @@ class Briefing:
         story_of = {a.id: s for s in stories for a in s.articles}
         keys: dict[str, dict[str, str]] = {}
         names: dict[str, tuple[str, ...]] = {}
-        names_of = {a.id: frozenset(names_in(_text_of(a))) for a in articles}
+        names_of = {a.id: names_in(_text_of(a)) for a in articles}
         for story in stories:
             found: dict[str, str] = {}
             story_names = set().union(*(names_of[a.id] for a in story.articles))

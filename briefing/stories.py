@@ -15,7 +15,6 @@ new articles arrive, and an editor can move an article in or out of a story by e
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -28,6 +27,7 @@ from rapidfuzz import fuzz
 from slugify import slugify
 
 from .identity import title_key
+from .memo import memoized
 from .models import Article
 
 WINDOW = timedelta(hours=72)
@@ -76,9 +76,15 @@ def words(text: str) -> list[str]:
     ]
 
 
-@functools.lru_cache(maxsize=200_000)  # the same headlines are compared again and again
+@memoized  # the same headlines are compared again and again, run after run
 def stems(text: str) -> frozenset[str]:
     return frozenset(w[:STEM] for w in words(text))
+
+
+@memoized
+def plain_words(text: str) -> str:
+    """The content words of a text, one space between them."""
+    return " ".join(words(text))
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class Matcher:
     def __init__(self, articles: Sequence[Article]) -> None:
         self.headline = {a.id: stems(a.title) for a in articles}
         self.snippet = {a.id: stems(a.title) | stems(a.snippet) for a in articles if a.snippet}
-        self.plain = {a.id: " ".join(words(a.title)) for a in articles}
+        self.plain = {a.id: plain_words(a.title) for a in articles}
         self.idf = _idf(list(self.headline.values()), len(articles))
         self.idf_snippet = _idf(list(self.snippet.values()), len(articles))
 
