@@ -13,14 +13,14 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import engines, parallel
-from .cache import blob_hash, code_digest
+from .cache import RACY_NS, blob_hash, code_digest
 from .errors import BuildError
 from .files import atomic_write
 from .models import SiteConfig
@@ -81,13 +81,24 @@ def fingerprint(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def _docs_pages(docs_dir: Path) -> dict[str, tuple[str, str]]:
+# A docs file's (modification time in ns, size, git blob hash) when the last build read it.
+Stat = tuple[int, int, str]
+
+
+def _docs_pages(
+    docs_dir: Path, known: Mapping[str, Sequence[Any]] | None = None
+) -> tuple[dict[str, tuple[str, str]], dict[str, Stat]]:
     """``{HTML file: (its Markdown file, git blob hash of it)}`` for every page in docs/
     (directory URLs, as MkDocs makes them), and the same for the RSS feeds render writes there
     (copied as they are), so that a feed whose page is gone goes too. Hashes, not modification
-    times: they survive a fresh checkout and a cache restore. os.walk with strings: pathlib
-    costs seconds at 50,000 (reading and hashing every file costs about 0.1 s at 10,000)."""
+    times, decide: they survive a fresh checkout and a cache restore. A file whose time and
+    size are those the last build recorded (``known``; tar and actions/cache keep times) is
+    not read again, like git's index (not when it had changed within ``RACY_NS`` of that
+    build: it is checked by its hash next time too). Also returns what to record for the
+    next build. os.walk with strings: pathlib costs seconds at 50,000."""
+    known = known or {}
     pages: dict[str, tuple[str, str]] = {}
+    stats: dict[str, Stat] = {}
     for folder, _, names in os.walk(docs_dir):
         rel_folder = os.path.relpath(folder, docs_dir).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
@@ -98,9 +109,40 @@ def _docs_pages(docs_dir: Path) -> dict[str, tuple[str, str]]:
                 output = prefix + name  # copied as it is (the feeds, the OPML file)
             else:
                 continue
-            with open(os.path.join(folder, name), "rb") as handle:  # noqa: PTH118, PTH123
-                pages[output] = (prefix + name, blob_hash(handle.read()))
-    return pages
+            src = prefix + name
+            path = os.path.join(folder, name)  # noqa: PTH118
+            stat = os.stat(path)  # noqa: PTH116
+            seen = known.get(src)
+            if seen and seen[0] == stat.st_mtime_ns and seen[1] == stat.st_size:
+                digest = seen[2]
+            else:
+                with open(path, "rb") as handle:  # noqa: PTH123
+                    digest = blob_hash(handle.read())
+            pages[output] = (src, digest)
+            stats[src] = (stat.st_mtime_ns, stat.st_size, digest)
+    return pages, stats
+
+
+def _settled(docs_dir: Path, stats: dict[str, Stat], read: int) -> dict[str, Stat]:
+    """What to record of ``stats`` (read at ``read``, in ns) for the next build: a file that
+    had changed within ``RACY_NS`` before it was read (render writes docs/ just before) is
+    recorded with time -1 (hashed again next time), unless now, at the end of the build, its
+    time is still the one it had and long enough ago. Like git's index, whose racy rule
+    compares with when the index is written: a change made during the build within the same
+    timestamp tick as the change before it would go unseen."""
+    now = time.time_ns()
+    result: dict[str, Stat] = {}
+    for src, (mtime, size, digest) in stats.items():
+        if read - mtime <= RACY_NS:
+            try:
+                stat = os.stat(os.path.join(docs_dir, src))  # noqa: PTH116, PTH118
+            except OSError:
+                stat = None
+            same = stat is not None and (stat.st_mtime_ns, stat.st_size) == (mtime, size)
+            if not same or now - mtime <= RACY_NS:
+                mtime = -1
+        result[src] = (mtime, size, digest)
+    return result
 
 
 CHANGED_ENV = "BRIEFING_CHANGED"  # read by the briefing plugin: the docs files to rebuild
@@ -223,7 +265,11 @@ def build_site(
         and isinstance(built, dict)
     )
     state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
-    docs_pages = _docs_pages(config.docs_dir)
+    known = state.get("docs") if dirty else None
+    read = time.time_ns()
+    docs_pages, docs_stats = _docs_pages(
+        config.docs_dir, known if isinstance(known, dict) else None
+    )
     big = len(docs_pages) >= BIG
     if big:
         _give_back_memory()  # what render held, before the build processes start
@@ -266,6 +312,7 @@ def build_site(
         "fingerprint": stamp,
         "site_dir": where or str(target),
         "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
+        "docs": _settled(config.docs_dir, docs_stats, read),
     }
     atomic_write(state_path, json.dumps(record), durable=False)
     seconds = time.monotonic() - started

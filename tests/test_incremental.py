@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -90,3 +91,38 @@ def test_a_build_split_over_processes_equals_a_single_process_build(
     assert split.code == 0, split.err
     assert "3 processes" in split.out
     assert tree(root / "site") == tree(tmp_path / "split")
+
+
+def test_an_unchanged_docs_file_is_known_by_its_time_and_size_a_changed_one_by_its_hash(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    """Like git's index: a generated docs file whose modification time and size are those the
+    last build recorded is not read again; any other is hashed, and rebuilt when its text
+    changed (a same-size edit with a new time is seen; one given back the recorded time is
+    not, which only a restored cache does, with the matching site/)."""
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root)
+    settled = (1_700_000_000_000_000_000,) * 2  # long ago: not within the "racy" seconds
+    doc = sorted((root / "docs" / "articles").rglob("*.md"))[0]
+    page = root / "site" / doc.relative_to(root / "docs").with_suffix("") / "index.html"
+    os.utime(doc, ns=settled)
+    assert run(root, "build").code == 0
+    assert run(root, "build").code == 0  # the doc's time and size recorded, as built
+    text = doc.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    swapped = head + "\n---\n" + body.replace(" the ", " THE ", 1)
+    assert swapped != text and len(swapped) == len(text)
+
+    doc.write_text(swapped, encoding="utf-8")  # the same size, a new time
+    edited = run(root, "build")
+    assert edited.code == 0, edited.err
+    assert "incremental, 1 rebuilt" in edited.out
+    assert " THE " in page.read_text(encoding="utf-8")
+
+    os.utime(doc, ns=settled)
+    assert run(root, "build").code == 0  # settled again: recorded by time and size
+    doc.write_text(text, encoding="utf-8")  # changed, then given the recorded time back
+    os.utime(doc, ns=settled)
+    kept = run(root, "build")
+    assert "incremental, 0 rebuilt" in kept.out  # time and size were trusted
+    assert " THE " in page.read_text(encoding="utf-8")
