@@ -103,6 +103,9 @@ class Renderer(PageKit):
 _Share = tuple[list[tuple[str, str]], dict[str, str], dict[str, str]]
 ARTICLE_CHUNK = 250  # article pages a render process takes at a time
 PARALLEL_MIN = 1_000  # article pages to render before it pays to fork processes
+# Beyond this many, one process: the pages' texts sent back by the workers cost more memory
+# than a big build may use (render at 50,000 peaked at 3.4 GB over processes, 2 GB is the goal).
+PARALLEL_MAX = 20_000
 
 
 def _article_pages(
@@ -158,7 +161,10 @@ def plan_pages(
             pages[doc] = None
         else:
             todo.append(a)
-    processes = parallel.jobs(len(todo), PARALLEL_MIN) if jobs is None else jobs
+    if jobs is None:
+        processes = parallel.jobs(len(todo), PARALLEL_MIN) if len(todo) <= PARALLEL_MAX else 1
+    else:
+        processes = jobs
     pages |= _article_pages(renderer, todo, stories, processes)
     pages |= storypages.pages(renderer, stories, keys)
     pages |= listings.home(renderer, ordered)
