@@ -23,7 +23,7 @@ from markupsafe import Markup
 from . import feeds_out, listings, parallel, previews, storypages
 from .files import write_if_changed
 from .models import Article, SiteConfig, feed_slug
-from .pagekeys import PageKeys
+from .pagekeys import PageKeys, excerpt_key
 from .pagetext import (
     ENV,
     PageKit,
@@ -98,31 +98,53 @@ class Renderer(PageKit):
         return feeds_out.summary(article, self.excerpt_of(article))
 
 
-# A share of the article pages: (docs path, text) pairs, and the excerpts worked out for
-# them (by article id, and by analysis for the cache).
-_Share = tuple[list[tuple[str, str]], dict[str, str], dict[str, str]]
+# A share of the article pages: (docs path, text or None when written already), and the
+# excerpts worked out for them (by article id, and by analysis for the cache).
+_Share = tuple[list[tuple[str, str | None]], dict[str, str], dict[str, str]]
 ARTICLE_CHUNK = 250  # article pages a render process takes at a time
 PARALLEL_MIN = 1_000  # article pages to render before it pays to fork processes
-# Beyond this many, one process: the pages' texts sent back by the workers cost more memory
-# than a big build may use (render at 50,000 peaked at 3.4 GB over processes, 2 GB is the goal).
-PARALLEL_MAX = 20_000
 
 
 def _article_pages(
-    renderer: Renderer, todo: list[Article], stories: Mapping[str, Story], jobs: int
-) -> dict[str, str]:
+    renderer: Renderer,
+    todo: list[Article],
+    stories: Mapping[str, Story],
+    jobs: int,
+    written: list[str] | None,
+) -> dict[str, str | None]:
     """The pages of ``todo``, rendered here or, with ``jobs`` > 1, in forked processes that
-    also send back the listing excerpts they worked out (listings show them again)."""
+    send back the listing excerpts they worked out (listings show them again). With
+    ``written``, each page is written into docs/ where it was rendered (its entry is None)
+    and the changed ones are added to ``written``: no process holds every page's text."""
+    docs_dir = renderer.config.docs_dir
 
     def share(part: Sequence[Article]) -> _Share:
-        texts = [(Renderer.doc_of(a), renderer.article_page(a, stories[a.id])) for a in part]
-        return texts, renderer.excerpts_by_id, renderer.used
+        pages: list[tuple[str, str | None]] = []
+        for a in part:
+            doc, text = Renderer.doc_of(a), renderer.article_page(a, stories[a.id])
+            if written is None:
+                pages.append((doc, text))
+            else:
+                pages.append((doc, None) if write_if_changed(docs_dir / doc, text) else ("", None))
+        ids = {a.id for a in part}
+        keys = {excerpt_key(a) for a in part}
+        return (
+            pages,
+            {i: t for i, t in renderer.excerpts_by_id.items() if i in ids},
+            {k: t for k, t in renderer.used.items() if k in keys},
+        )
 
-    result: dict[str, str] = {}
-    for texts, excerpts, used in parallel.fork_map(share, todo, jobs, ARTICLE_CHUNK):
-        result.update(texts)
+    result: dict[str, str | None] = {}
+    for pages, excerpts, used in parallel.fork_map(share, todo, jobs, ARTICLE_CHUNK):
+        for doc, text in pages:
+            if doc:
+                result[doc] = text
+                if written is not None:
+                    written.append(doc)
         renderer.excerpts_by_id.update(excerpts)
         renderer.used.update(used)
+    if written is not None:  # the unchanged ones: kept as they are
+        result.update((Renderer.doc_of(a), None) for a in todo if Renderer.doc_of(a) not in result)
     return result
 
 
@@ -137,6 +159,7 @@ def plan_pages(
     states: dict[str, FeedState] | None = None,
     keys: PageKeys | None = None,
     jobs: int | None = 1,
+    written: list[str] | None = None,
 ) -> dict[str, str | None]:
     """Every generated file: ``{path relative to docs/: text}``. Pure.
 
@@ -144,7 +167,9 @@ def plan_pages(
     ``keys``, article and story pages whose inputs are unchanged since the last render map to
     None (their files stay as they are) instead of being rendered again. With ``jobs`` > 1,
     the article pages are rendered in that many processes (the same text as in one); None:
-    as many as the pages to render are worth (``parallel.jobs``).
+    as many as the pages to render are worth (``parallel.jobs``). With ``written`` (render's
+    own use, not pure), article pages are written into docs/ as they are rendered and map
+    to None; the docs paths of those that changed are added to ``written``.
     """
     renderer = Renderer(config, keys.excerpts if keys else None)
     if keys:
@@ -161,11 +186,8 @@ def plan_pages(
             pages[doc] = None
         else:
             todo.append(a)
-    if jobs is None:
-        processes = parallel.jobs(len(todo), PARALLEL_MIN) if len(todo) <= PARALLEL_MAX else 1
-    else:
-        processes = jobs
-    pages |= _article_pages(renderer, todo, stories, processes)
+    processes = parallel.jobs(len(todo), PARALLEL_MIN) if jobs is None else jobs
+    pages |= _article_pages(renderer, todo, stories, processes, written)
     pages |= storypages.pages(renderer, stories, keys)
     pages |= listings.home(renderer, ordered)
     pages |= listings.archive(renderer, ordered)
@@ -217,7 +239,9 @@ def render(config: SiteConfig, articles: list[Article]) -> RenderReport:
     started = time.monotonic()
     keys = PageKeys(config)
     states = load_states(config.cache_dir / "feeds.json")
-    pages = plan_pages(config, articles, states, keys, jobs=None)
+    done: list[str] = []  # article pages written as they were rendered
+    pages = plan_pages(config, articles, states, keys, jobs=None, written=done)
     written, removed = write_pages(config.docs_dir, pages)
+    written += len(done)
     keys.save()
     return RenderReport(len(pages), written, removed, time.monotonic() - started)

@@ -55,7 +55,7 @@ def test_a_render_over_processes_equals_a_render_in_one(
     """Every docs page and the excerpts kept for the next render (worked out in the children,
     sent back) are the same; then an unchanged render in processes rewrites nothing."""
     monkeypatch.setattr(render, "ARTICLE_CHUNK", 2)  # the demo's 25 articles: 13 chunks
-    roots = {}
+    roots, reports = {}, {}
     for jobs in ("1", "3"):
         root = tmp_path / f"jobs-{jobs}"
         shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site", ".cache"))
@@ -66,7 +66,10 @@ def test_a_render_over_processes_equals_a_render_in_one(
         assert not errors
         report = render.render(config, articles)
         assert report.written > len(articles) == 25  # every article page, and the listings
+        reports[jobs] = report
         roots[jobs] = root
+    assert reports["1"].written == reports["3"].written
+    assert reports["1"].pages == reports["3"].pages
     one, three = roots["1"], roots["3"]
     assert tree(one / "docs") == tree(three / "docs")
     saved = [json.loads((r / ".cache/briefing/render.json").read_text()) for r in (one, three)]
