@@ -151,6 +151,19 @@ class ArticleCache:
         _MEMO[self.path] = self.entries
 
 
+# The git blob hash of the file each article returned by the last ``load_articles`` was parsed
+# from, by the article object's identity (the object is kept, so its id stays its own).
+_SOURCES: dict[int, tuple[Article, str]] = {}
+
+
+def source_hash(article: Article) -> str | None:
+    """The git blob hash of the file ``article`` was read from, when it is an article object
+    ``load_articles`` returned (a changed copy is not): with its path and briefing's code, the
+    article is a function of it."""
+    hit = _SOURCES.get(id(article))
+    return hit[1] if hit is not None and hit[0] is article else None
+
+
 def load_articles(
     cache_dir: Path, root: Path, files: list[str], parse: Parse
 ) -> tuple[list[Article], list[ContentError]]:
@@ -165,5 +178,7 @@ def load_articles(
     cache.save()
     log.info("articles: %d files, %d parsed (the rest from the cache)", len(found), cache.parsed)
     articles = [e[3] for e in found.values() if isinstance(e[3], Article)]
+    _SOURCES.clear()
+    _SOURCES.update((id(e[3]), (e[3], e[2])) for e in found.values() if isinstance(e[3], Article))
     errors = [e[3] for e in found.values() if isinstance(e[3], ContentError)]
     return articles, errors

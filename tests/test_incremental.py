@@ -126,3 +126,29 @@ def test_an_unchanged_docs_file_is_known_by_its_time_and_size_a_changed_one_by_i
     kept = run(root, "build")
     assert "incremental, 0 rebuilt" in kept.out  # time and size were trusted
     assert " THE " in page.read_text(encoding="utf-8")
+
+
+def test_page_keys_know_a_loaded_article_by_its_files_hash_and_a_changed_copy_by_its_fields(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from briefing.cache import blob_hash, source_hash
+    from briefing.config import load_site
+    from briefing.pagekeys import PageKeys
+    from briefing.store import ContentStore
+
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root)
+    config = load_site(root)
+    articles, _ = ContentStore(config).load_all()
+    first = articles[0]
+    assert source_hash(first) == blob_hash((root / first.path).read_bytes())
+    copy = replace(first, title=first.title + " (corrected)")
+    assert source_hash(copy) is None
+    keys, other = PageKeys(config), PageKeys(config)
+    assert keys.changed("a.md", [first]) and other.changed("a.md", [copy])
+    assert keys.new["a.md"] != other.new["a.md"]
+    again = PageKeys(config)  # the same file read again: the same key
+    assert again.changed("a.md", ContentStore(config).load_all()[0][:1])
+    assert again.new["a.md"] == keys.new["a.md"]
