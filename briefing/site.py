@@ -153,10 +153,11 @@ def _changed(
 ) -> list[str]:
     """The docs files of an incremental build: those whose hash differs from the one their
     output was built from (``built``), or whose output is missing."""
+    site = str(target)  # strings: a Path per page costs a tenth of a second at 10,000
     return sorted(
         src
         for output, (src, digest) in docs_pages.items()
-        if built.get(output) != digest or not os.path.isfile(target / output)  # noqa: PTH113
+        if built.get(output) != digest or not os.path.isfile(os.path.join(site, output))  # noqa: PTH113, PTH118
     )
 
 

@@ -75,8 +75,17 @@ def measure(site_dir: Path, limit_bytes: int | None = None) -> SiteSize:
     """Files and bytes (the files' sizes, as they are uploaded) under ``site_dir``, against
     ``limit_bytes`` (default: ``limit()``)."""
     files = total = 0
-    for folder, _, names in os.walk(site_dir):
-        for name in names:
-            files += 1
-            total += os.lstat(os.path.join(folder, name)).st_size  # noqa: PTH118
+    folders = [str(site_dir)]
+    while folders:  # os.scandir: no path joins, no stat for folders (a second at 50,000)
+        try:
+            entries = os.scandir(folders.pop())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    files += 1
+                    total += entry.stat(follow_symlinks=False).st_size
     return SiteSize(files, total, limit() if limit_bytes is None else limit_bytes)
