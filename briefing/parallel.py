@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -39,8 +40,9 @@ def jobs(work: int, minimum: int) -> int:
 def can_fork() -> bool:
     """Forking is safe only with no other thread running: a thread's held lock (logging,
     a DNS lookup) would stay held forever in the child. ``briefing serve`` renders from a
-    server thread, ``publish`` may still have a DNS lookup running: those work in one process."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    server thread, ``publish`` may still have a DNS lookup running: those work in one process.
+    Linux only: on macOS system frameworks may crash a forked child (Python spawns there)."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 # What the forked children run: set just before they are forked, so they inherit it (a
