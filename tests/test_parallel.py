@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ def _pid_and_items(part: Sequence[int]) -> tuple[int, list[int]]:
     return os.getpid(), [n * n for n in part]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 def test_fork_map_runs_chunks_in_child_processes_in_order() -> None:
     results = parallel.fork_map(_pid_and_items, list(range(10)), processes=3, chunk=3)
     assert [items for _, items in results] == [[0, 1, 4], [9, 16, 25], [36, 49, 64], [81]]
@@ -81,6 +83,7 @@ def test_a_render_over_processes_equals_a_render_in_one(
     assert again.written == 0
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 def test_forked_work_runs_in_another_process_meanwhile(tmp_path: Path) -> None:
     out = tmp_path / "pid"
     with parallel.forked(lambda: out.write_text(str(os.getpid()))):
@@ -88,6 +91,7 @@ def test_forked_work_runs_in_another_process_meanwhile(tmp_path: Path) -> None:
     assert int(out.read_text()) != here
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 def test_forked_work_that_fails_fails_here_with_its_own_error(tmp_path: Path) -> None:
     tries = tmp_path / "tries"
 
