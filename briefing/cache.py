@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import __version__
@@ -58,6 +59,32 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+_ONE_SHOT = False
+
+
+def one_shot() -> None:
+    """Say that this process runs one command and ends (the CLI, not ``serve``): what
+    ``load_articles`` loads is then left out of the garbage collector's walks for good
+    (``gc.freeze``), which at 10,000 articles saves about a third of a second a command. A
+    long-running process must not: cycles that were alive then would never be freed."""
+    global _ONE_SHOT
+    _ONE_SHOT = True
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a cache of many small objects is read or the
+    briefing's articles are loaded: it would walk the growing heap again and again (about
+    a fifth of a second per run at 10,000 articles); what is made here holds no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def blob_hash(data: bytes) -> str:
     """git's object id of a file holding ``data`` (what ``git hash-object`` prints)."""
     digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
@@ -71,7 +98,7 @@ def _format() -> tuple[int, str]:
 
 def _read(path: Path) -> dict[str, Entry]:
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, gc_paused():
             data = pickle.load(handle)  # noqa: S301 - our own cache file
     except FileNotFoundError:
         return {}
@@ -170,12 +197,17 @@ def load_articles(
     """Every article file read (from the cache when unchanged); errors for unreadable ones."""
     cache = ArticleCache(cache_dir, root, parse)
     found: dict[str, Entry] = {}
-    for path in files:
-        entry = cache.get(path)
-        if entry is not None:
-            found[path[cache.prefix :]] = entry
+    with gc_paused():
+        for path in files:
+            entry = cache.get(path)
+            if entry is not None:
+                found[path[cache.prefix :]] = entry
     cache.keep_only(found)
     cache.save()
+    if _ONE_SHOT:
+        # What was loaded lives as long as the command: the collector need not walk it
+        # again (it only ever frees cycles, and articles hold none).
+        gc.freeze()
     log.info("articles: %d files, %d parsed (the rest from the cache)", len(found), cache.parsed)
     articles = [e[3] for e in found.values() if isinstance(e[3], Article)]
     _SOURCES.clear()

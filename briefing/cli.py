@@ -403,6 +403,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, args.quiet)
+    if argv is None and args.func is not cmd_serve:
+        # Run as the program, for one command (``serve`` runs until stopped): see one_shot.
+        from .cache import one_shot
+
+        one_shot()
     try:
         return int(args.func(args))
     except UsageError as exc:

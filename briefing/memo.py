@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import code_digest
+from .cache import code_digest, gc_paused
 from .files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def load(cache_dir: Path) -> None:
     """Take in the tables saved by the last run (nothing when they are missing, torn or of
     another version of the code: it is only a cache)."""
     try:
-        with (cache_dir / FILE).open("rb") as handle:
+        with (cache_dir / FILE).open("rb") as handle, gc_paused():
             data = pickle.load(handle)  # noqa: S301 - briefing's own cache file
         tables = data["tables"] if data["format"] == _format() else {}
     except Exception as exc:

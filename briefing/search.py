@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import gc_paused
 from .files import atomic_write_bytes, write_if_changed
 from .models import Article
 from .pagetext import doc_url
@@ -311,7 +312,7 @@ def write_index(
 def _load_sources(path: Path, digest: str) -> list[str] | None:
     """The docs the site's index was built from (``_sources``), when the cache knows them."""
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, gc_paused():
             saved = pickle.load(handle)  # noqa: S301 - briefing's own cache file
         built, sources = saved
     except Exception:  # missing, torn or foreign: it is only a cache
@@ -355,7 +356,7 @@ def _appended(
 
 def _load_words(path: Path) -> dict[str, Words]:
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, gc_paused():
             data = pickle.load(handle)  # noqa: S301 - briefing's own cache file
     except Exception:  # missing, torn or foreign: it is only a cache
         return {}

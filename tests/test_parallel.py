@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -104,3 +105,29 @@ def test_forked_work_that_fails_fails_here_with_its_own_error(tmp_path: Path) ->
         pass
     pids = tries.read_text().split()
     assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
+
+
+def test_loaded_articles_leave_the_collectors_walks_only_in_a_one_command_process(
+    built_demo: Path,
+) -> None:
+    """``gc.freeze`` after loading, for the CLI's one command; never in a process that goes
+    on (``serve``, or a library user): cycles alive at the freeze would never be freed."""
+    script = (
+        "import gc, sys\n"
+        "from pathlib import Path\n"
+        "from briefing import cache\n"
+        "from briefing.config import load_site\n"
+        "from briefing.store import ContentStore\n"
+        "store = ContentStore(load_site(Path(sys.argv[1])))\n"
+        "store.load_all()\n"
+        "before = gc.get_freeze_count()\n"
+        "cache.one_shot()\n"
+        "store.load_all()\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(built_demo)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    before, after = map(int, done.stdout.split())
+    assert before == 0 < after
