@@ -161,11 +161,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
     how = f"incremental, {built.rebuilt} rebuilt" if built.incremental else "full"
+    if built.skipped:
+        how = "nothing changed"
     if built.jobs > 1:
         how += f", {built.jobs} processes"
     if built.engine != "mkdocs":
         how += f", {built.engine}"
-    size = sitesize.measure(built.site_dir, limit)
+    measured = built.size or sitesize.measure(built.site_dir)
+    size = sitesize.SiteSize(measured.files, measured.bytes, limit)
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s; {size.summary()}"

@@ -76,7 +76,7 @@ def fork_map(
 
 
 @contextlib.contextmanager
-def forked(work: Callable[[], None]) -> Iterator[None]:
+def forked(work: Callable[[], object]) -> Iterator[None]:
     """Run ``work`` in a forked process while the ``with`` block runs here (in this process
     when it cannot fork). When the child fails, ``work`` runs again here after the block, so
     that its error is raised with its own message."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import engines, parallel
+from . import engines, parallel, sitesize
 from .cache import RACY_NS, blob_hash, code_digest
 from .errors import BuildError
 from .files import atomic_write
@@ -42,6 +42,8 @@ class BuildReport:
     jobs: int = 1
     engine: str = engines.DEFAULT
     rebuilt: int = 0  # docs files built (in an incremental build, those that changed)
+    size: sitesize.SiteSize | None = None  # the built site's files and bytes
+    skipped: bool = False  # nothing changed: the engine was not run at all
 
 
 @contextlib.contextmanager
@@ -214,7 +216,7 @@ def _build_in_processes(
     target: Path,
     strict: bool,
     jobs: int,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> None:
     """Build in ``jobs`` new processes, each its share of the pages (spawned, never forked:
     each imports its engine afresh), running ``meanwhile`` here while they work."""
@@ -276,6 +278,11 @@ def build_site(
         _give_back_memory()  # what render held, before the build processes start
     outputs = set(docs_pages)
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
+    stale = set(built or ()) - outputs if dirty else set()
+    if dirty and not changed and not stale:
+        size = sitesize.measure(target)
+        if state.get("size") == [size.files, size.bytes]:
+            return _unchanged(config, target, state, size, docs_pages, docs_stats, read, started)
     if not dirty:
         _empty(target)
     jobs = parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
@@ -304,25 +311,57 @@ def build_site(
         changed_path.unlink(missing_ok=True)
     if not alongside:
         index()
-    for stale in set(built or ()) - outputs if dirty else ():
-        page = target / stale
+    for gone in stale:
+        page = target / gone
         page.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
             page.parent.rmdir()
+    size = sitesize.measure(target)
     record = {
         "fingerprint": stamp,
         "site_dir": where or str(target),
         "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
         "docs": _settled(config.docs_dir, docs_stats, read),
+        "size": [size.files, size.bytes],  # as built: a later build checks the site is intact
     }
     atomic_write(state_path, json.dumps(record), durable=False)
     seconds = time.monotonic() - started
     pages = sum(1 for output in outputs if output.endswith(".html"))
     rebuilt = len(changed) if dirty else len(outputs)
-    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt)
+    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt, size)
 
 
-def _write_search_index(config: SiteConfig, target: Path, big: bool) -> None:
+def _unchanged(
+    config: SiteConfig,
+    target: Path,
+    state: dict[str, Any],
+    size: sitesize.SiteSize,
+    docs_pages: dict[str, tuple[str, str]],
+    docs_stats: dict[str, Stat],
+    read: int,
+    started: float,
+) -> BuildReport:
+    """An incremental build with nothing to do: no docs file changed or went since the last
+    build, nothing the whole site depends on did (the fingerprint), and the site still has
+    the files and bytes that build left (so nothing in it was removed or cut). The engine is
+    not started (it would only write the same files again); the search index is checked
+    (it has its own record) and the record kept."""
+    engine = engines.get(config.engine)
+    written = _write_search_index(config, target, big=False)
+    if written:
+        size = sitesize.measure(target)
+    record = {
+        **state,
+        "docs": _settled(config.docs_dir, docs_stats, read),
+        "size": [size.files, size.bytes],
+    }
+    atomic_write(config.cache_dir / "build.json", json.dumps(record), durable=False)
+    pages = sum(1 for output in docs_pages if output.endswith(".html"))
+    seconds = time.monotonic() - started
+    return BuildReport(target, pages, seconds, True, 1, engine.name, 0, size, skipped=True)
+
+
+def _write_search_index(config: SiteConfig, target: Path, big: bool) -> int:
     """briefing's search index, written by ``briefing build`` itself (the plugin leaves it
     to it) while or after the build processes run: it needs every article, and in the first
     build process its memory added up with all the processes' own at tens of thousands."""
@@ -334,6 +373,7 @@ def _write_search_index(config: SiteConfig, target: Path, big: bool) -> None:
     articles, _ = ContentStore(config).load_all()  # unreadable files: reported by render
     report = write_index(target, articles, config.cache_dir)
     log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
+    return report.files_written
 
 
 def _give_back_memory() -> None:

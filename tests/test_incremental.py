@@ -124,7 +124,7 @@ def test_an_unchanged_docs_file_is_known_by_its_time_and_size_a_changed_one_by_i
     doc.write_text(text, encoding="utf-8")  # changed, then given the recorded time back
     os.utime(doc, ns=settled)
     kept = run(root, "build")
-    assert "incremental, 0 rebuilt" in kept.out  # time and size were trusted
+    assert "nothing changed" in kept.out  # time and size were trusted
     assert " THE " in page.read_text(encoding="utf-8")
 
 
@@ -152,3 +152,23 @@ def test_page_keys_know_a_loaded_article_by_its_files_hash_and_a_changed_copy_by
     again = PageKeys(config)  # the same file read again: the same key
     assert again.changed("a.md", ContentStore(config).load_all()[0][:1])
     assert again.new["a.md"] == keys.new["a.md"]
+
+
+def test_a_build_with_nothing_to_do_skips_the_engine_unless_the_site_lost_something(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root)
+    assert run(root, "build").code == 0
+    before = tree(root / "site")
+    idle = run(root, "build")
+    assert idle.code == 0, idle.err
+    assert "nothing changed" in idle.out
+    assert tree(root / "site") == before
+
+    asset = next(p for p in sorted((root / "site" / "assets").rglob("*")) if p.is_file())
+    asset.unlink()  # the site lost a file: the engine runs and puts it back
+    repaired = run(root, "build")
+    assert repaired.code == 0, repaired.err
+    assert "nothing changed" not in repaired.out and "incremental, 0 rebuilt" in repaired.out
+    assert tree(root / "site") == before
