@@ -218,6 +218,15 @@ def search_for(page: Any, base: str, word: str) -> Any:
     search.press_sequentially(word)
     results = page.locator(".md-search-result__item > a")
     results.first.wait_for(timeout=15000)
+    # Results of a prefix typed on the way ("m", "ma", ...) may still be on screen: wait
+    # until the list has stayed the same for half a second.
+    seen: list[str] = []
+    for _ in range(50):
+        page.wait_for_timeout(250)
+        now = [str(a.get_attribute("href")) for a in results.all()]
+        if now and now == seen:
+            break
+        seen = now
     return results
 
 
