@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .anchors import Floor
-from .scale import OUT, SizeResult, Step, run_size
+from .scale import OUT, RESULTS, SizeResult, Step, run_size, write_section
 from .search_probe import ProbeResult
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 BLOG, PLAIN = "anchor: Material blog plugin", "anchor: MkDocs + Material"
 HUGO = "anchor: Hugo (full build)"
 FULL, AGAIN, ONE = "full build (cold)", "build (nothing changed)", "build after one new article"
@@ -254,13 +253,7 @@ def write_results(results: list[SizeResult], command: str) -> None:
         "",
     ]
     body = "\n".join(section) + "\n" + "\n".join(markdown_table(r, base) for r in results)
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(r"^## Scale\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(body)
     print(f"\nwrote the Scale section of {RESULTS}")
 
 

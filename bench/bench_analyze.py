@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -26,12 +25,12 @@ from briefing.files import atomic_write
 from briefing.frontmatter import dump_article
 from briefing.store import ContentStore
 
+from .scale import write_section
 from .stories_gen import articles
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
 DEMO = ROOT.parent / "examples" / "demo"
-RESULTS = ROOT / "RESULTS.md"
 BIN = Path(sys.executable).parent
 
 
@@ -106,12 +105,7 @@ def main(argv: list[str]) -> int:
                 "",
             ]
         )
-        text = RESULTS.read_text(encoding="utf-8")
-        if "## Bulk analysis" in text:
-            text = re.sub(r"## Bulk analysis\n.*?(?=\n## |\Z)", table, text, flags=re.S)
-        else:
-            text = text.rstrip("\n") + "\n\n" + table
-        RESULTS.write_text(text, encoding="utf-8")
+        write_section(table)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -30,8 +29,9 @@ from pathlib import Path
 
 import yaml
 
+from .scale import RESULTS, write_section
+
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 WORDS = [
     "harbor",
     "turbine",
@@ -184,11 +184,7 @@ def record(rows: list[tuple[str, float, float, str]], feeds: int, items: int) ->
         NOTE,
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(r"^## Ingest\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text}\n{section}"
-    RESULTS.write_text(re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n", encoding="utf-8")
+    write_section("\n".join(lines) + "\n")
     print(f"wrote the Ingest section of {RESULTS}")
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -34,9 +33,8 @@ from pathlib import Path
 from briefing.scaffold import CACHED
 
 from . import generate
-from .scale import BIN, OUT, Step, fresh_root, run_step
+from .scale import BIN, OUT, RESULTS, Step, fresh_root, run_step, write_section
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Bench Editor",
     "GIT_AUTHOR_EMAIL": "bench@newsroom.example",
@@ -216,13 +214,7 @@ def markdown(result: CiResult, machine: str) -> str:
 
 
 def write_results(text: str) -> None:
-    body = RESULTS.read_text(encoding="utf-8")
-    pattern = re.compile(r"^## CI-shaped publish\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(body):
-        body = pattern.sub(lambda _: text + "\n", body, count=1)
-    else:
-        body = body.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(text)
     print(f"wrote the CI-shaped publish section of {RESULTS}")
 
 

@@ -9,6 +9,7 @@ A failing or timed-out step prints the tail of its stderr and the run goes on.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from .search_probe import COMMON_WORD, ProbeResult, probe
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
+RESULTS = REPO / "bench" / "RESULTS.md"
 DEMO = REPO / "examples" / "demo"
 BIN = Path(sys.executable).parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -132,6 +134,19 @@ def run_step(name: str, argv: list[str], cwd: Path, timeout: float) -> Step:
 
 
 # -- the site root and its figures --------------------------------------------------------------
+
+
+def write_section(text: str) -> None:
+    """Put ``text`` (a "## Heading" section) into bench/RESULTS.md in place of the section of
+    that heading, or at the end; the other sections stay as they are."""
+    heading = text.split("\n", 1)[0]
+    body = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(body):
+        body = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", body, count=1)
+    else:
+        body = body.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def fresh_root(path: Path) -> Path:
