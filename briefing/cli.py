@@ -167,8 +167,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         how += f", {built.jobs} processes"
     if built.engine != "mkdocs":
         how += f", {built.engine}"
-    measured = built.size or sitesize.measure(built.site_dir)
-    size = sitesize.SiteSize(measured.files, measured.bytes, limit)
+    size = built.size or sitesize.measure(built.site_dir, limit)  # measured by the build
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s; {size.summary()}"

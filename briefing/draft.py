@@ -162,8 +162,11 @@ def prime_memo(articles: Iterable[Article]) -> None:
     """Work out (or find memoized) what story matching and ``Briefing.of`` need of each
     article's text, for a run that does neither: the next run that does finds it ready."""
     for article in articles:
-        stems(article.title), stems(article.snippet), plain_words(article.title)
-        names_in(_text_of(article)), _word_keys(_text_of(article))
+        for text in (article.title, article.snippet):
+            stems(text)
+        plain_words(article.title)
+        names_in(_text_of(article))
+        _word_keys(_text_of(article))
 
 
 _TOKEN = re.compile(r"\w[\w'’]*")

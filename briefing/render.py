@@ -98,9 +98,10 @@ class Renderer(PageKit):
         return feeds_out.summary(article, self.excerpt_of(article))
 
 
-# A share of the article pages: (docs path, text or None when written already), and the
-# excerpts worked out for them (by article id, and by analysis for the cache).
-_Share = tuple[list[tuple[str, str | None]], dict[str, str], dict[str, str]]
+# A share of the article pages: {docs path: text, or None when written already}, the docs
+# paths written (changed), and the excerpts worked out for them (by article id, and by
+# analysis for the cache).
+_Share = tuple[dict[str, str | None], list[str], dict[str, str], dict[str, str]]
 ARTICLE_CHUNK = 250  # article pages a render process takes at a time
 PARALLEL_MIN = 1_000  # article pages to render before it pays to fork processes
 
@@ -119,32 +120,32 @@ def _article_pages(
     docs_dir = renderer.config.docs_dir
 
     def share(part: Sequence[Article]) -> _Share:
-        pages: list[tuple[str, str | None]] = []
+        pages: dict[str, str | None] = {}
+        changed: list[str] = []
         for a in part:
             doc, text = Renderer.doc_of(a), renderer.article_page(a, stories[a.id])
             if written is None:
-                pages.append((doc, text))
-            else:
-                pages.append((doc, None) if write_if_changed(docs_dir / doc, text) else ("", None))
+                pages[doc] = text
+                continue
+            pages[doc] = None
+            if write_if_changed(docs_dir / doc, text):
+                changed.append(doc)
         ids = {a.id for a in part}
         keys = {excerpt_key(a) for a in part}
         return (
             pages,
+            changed,
             {i: t for i, t in renderer.excerpts_by_id.items() if i in ids},
             {k: t for k, t in renderer.used.items() if k in keys},
         )
 
     result: dict[str, str | None] = {}
-    for pages, excerpts, used in parallel.fork_map(share, todo, jobs, ARTICLE_CHUNK):
-        for doc, text in pages:
-            if doc:
-                result[doc] = text
-                if written is not None:
-                    written.append(doc)
+    for pages, changed, excerpts, used in parallel.fork_map(share, todo, jobs, ARTICLE_CHUNK):
+        result.update(pages)
+        if written is not None:
+            written.extend(changed)
         renderer.excerpts_by_id.update(excerpts)
         renderer.used.update(used)
-    if written is not None:  # the unchanged ones: kept as they are
-        result.update((Renderer.doc_of(a), None) for a in todo if Renderer.doc_of(a) not in result)
     return result
 
 

@@ -273,25 +273,70 @@ def build_site(
     docs_pages, docs_stats = _docs_pages(
         config.docs_dir, known if isinstance(known, dict) else None
     )
-    big = len(docs_pages) >= BIG
-    if big:
-        _give_back_memory()  # what render held, before the build processes start
     outputs = set(docs_pages)
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
     stale = set(built or ()) - outputs if dirty else set()
-    if dirty and not changed and not stale:
+    size = _intact(target, state) if dirty and not changed and not stale else None
+    # Nothing to do (no docs file changed or went, the same fingerprint, and the site still
+    # has the files and bytes the last build left): the engine is not started, it would only
+    # write the same files again; the search index is checked (it has its own record).
+    idle = size is not None
+    big = len(docs_pages) >= BIG
+    jobs = 1 if idle else parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
+    if idle:
+        if _write_search_index(config, target, big=False):
+            size = None  # measured again below
+    else:
+        _run_engine(config, engine, target, strict, dirty, changed, big, jobs)
+    for gone in stale:
+        page = target / gone
+        page.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
+            page.parent.rmdir()
+    if size is None:
         size = sitesize.measure(target)
-        if state.get("size") == [size.files, size.bytes]:
-            return _unchanged(config, target, state, size, docs_pages, docs_stats, read, started)
+    record = {
+        "fingerprint": stamp,
+        "site_dir": where or str(target),
+        "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
+        "docs": _settled(config.docs_dir, docs_stats, read),
+        "size": [size.files, size.bytes],  # as built: a later build checks the site is intact
+    }
+    atomic_write(state_path, json.dumps(record), durable=False)
+    seconds = time.monotonic() - started
+    pages = sum(1 for output in outputs if output.endswith(".html"))
+    rebuilt = len(changed) if dirty else len(outputs)
+    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt, size, idle)
+
+
+def _intact(target: Path, state: dict[str, Any]) -> sitesize.SiteSize | None:
+    """The site's size when it still has the files and bytes the last build recorded."""
+    size = sitesize.measure(target)
+    return size if state.get("size") == [size.files, size.bytes] else None
+
+
+def _run_engine(
+    config: SiteConfig,
+    engine: engines.Engine,
+    target: Path,
+    strict: bool,
+    dirty: bool,
+    changed: list[str],
+    big: bool,
+    jobs: int,
+) -> None:
+    """Build with the engine (all pages, or ``changed`` in a dirty build) and write the
+    search index: while the build processes run, in a forked process while a small build
+    runs here, or after them (``big``: the index needs every article, as much memory again
+    as a build process at tens of thousands)."""
+    if big:
+        _give_back_memory()  # what render held, before the build processes start
     if not dirty:
         _empty(target)
-    jobs = parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
     changed_path = config.cache_dir / "build-changed.json"
     if dirty:
         atomic_write(changed_path, json.dumps(changed), durable=False)
         os.environ[CHANGED_ENV] = str(changed_path)
-    # The search index needs every article, as much memory again as a build process at tens
-    # of thousands: it is written while the build processes run, or once they are gone (BIG).
     index = functools.partial(_write_search_index, config, target, big)
     in_processes = jobs > 1 or not engines.usable_here(engine)
     alongside = not big and (in_processes or parallel.can_fork())
@@ -311,54 +356,6 @@ def build_site(
         changed_path.unlink(missing_ok=True)
     if not alongside:
         index()
-    for gone in stale:
-        page = target / gone
-        page.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
-            page.parent.rmdir()
-    size = sitesize.measure(target)
-    record = {
-        "fingerprint": stamp,
-        "site_dir": where or str(target),
-        "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
-        "docs": _settled(config.docs_dir, docs_stats, read),
-        "size": [size.files, size.bytes],  # as built: a later build checks the site is intact
-    }
-    atomic_write(state_path, json.dumps(record), durable=False)
-    seconds = time.monotonic() - started
-    pages = sum(1 for output in outputs if output.endswith(".html"))
-    rebuilt = len(changed) if dirty else len(outputs)
-    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt, size)
-
-
-def _unchanged(
-    config: SiteConfig,
-    target: Path,
-    state: dict[str, Any],
-    size: sitesize.SiteSize,
-    docs_pages: dict[str, tuple[str, str]],
-    docs_stats: dict[str, Stat],
-    read: int,
-    started: float,
-) -> BuildReport:
-    """An incremental build with nothing to do: no docs file changed or went since the last
-    build, nothing the whole site depends on did (the fingerprint), and the site still has
-    the files and bytes that build left (so nothing in it was removed or cut). The engine is
-    not started (it would only write the same files again); the search index is checked
-    (it has its own record) and the record kept."""
-    engine = engines.get(config.engine)
-    written = _write_search_index(config, target, big=False)
-    if written:
-        size = sitesize.measure(target)
-    record = {
-        **state,
-        "docs": _settled(config.docs_dir, docs_stats, read),
-        "size": [size.files, size.bytes],
-    }
-    atomic_write(config.cache_dir / "build.json", json.dumps(record), durable=False)
-    pages = sum(1 for output in docs_pages if output.endswith(".html"))
-    seconds = time.monotonic() - started
-    return BuildReport(target, pages, seconds, True, 1, engine.name, 0, size, skipped=True)
 
 
 def _write_search_index(config: SiteConfig, target: Path, big: bool) -> int:
