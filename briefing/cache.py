@@ -20,26 +20,29 @@ import logging
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import __version__
 from .errors import ContentError
 from .files import atomic_write_bytes
 from .models import Article
+from .shards import Shards, gc_paused
 
 log = logging.getLogger(__name__)
 
 RACY_NS = 2_000_000_000
 # mtime_ns (-1: check the hash next time), size, git blob hash, what the file holds
 Entry = tuple[int, int, str, Article | ContentError]
+Stamp = tuple[int, int, str]  # an entry without what the file holds
 Parse = Callable[[Path, bytes], Article]
 
 # Within one process (`briefing build` renders, then MkDocs' plugin indexes), reuse the last
-# result instead of reading the pickle again.
-_MEMO: dict[Path, dict[str, Entry]] = {}
+# result instead of reading the files again.
+_MEMO: dict[Path, tuple[dict[str, Stamp], Shards]] = {}
 
 PACKAGE = Path(__file__).parent
+LEGACY = "articles.pickle"  # the whole cache in one file, before it was sharded
 
 
 @functools.cache
@@ -71,20 +74,6 @@ def one_shot() -> None:
     _ONE_SHOT = True
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a cache of many small objects is read or the
-    briefing's articles are loaded: it would walk the growing heap again and again (about
-    a fifth of a second per run at 10,000 articles); what is made here holds no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def blob_hash(data: bytes) -> str:
     """git's object id of a file holding ``data`` (what ``git hash-object`` prints)."""
     digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
@@ -93,10 +82,10 @@ def blob_hash(data: bytes) -> str:
 
 
 def _format() -> tuple[int, str]:
-    return (3, code_digest())
+    return (4, code_digest())
 
 
-def _read(path: Path) -> dict[str, Entry]:
+def _read(path: Path) -> dict[str, Stamp]:
     try:
         with path.open("rb") as handle, gc_paused():
             data = pickle.load(handle)  # noqa: S301 - our own cache file
@@ -105,22 +94,32 @@ def _read(path: Path) -> dict[str, Entry]:
     except Exception as exc:  # a torn or foreign file: start afresh, it is only a cache
         log.debug("ignoring article cache %s: %s", path, exc)
         return {}
-    if not isinstance(data, dict) or data.get("format") != _format():
+    if not isinstance(data, tuple) or len(data) != 2 or data[0] != _format():
         return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+    return data[1] if isinstance(data[1], dict) else {}
 
 
 class ArticleCache:
-    """The article cache of one site root: ``get`` a file's parsed article, ``save`` once."""
+    """The article cache of one site root: ``get`` a file's parsed article, ``save`` once.
+
+    Kept in ``articles/``: ``index.pickle`` maps each file to its size, modification time and
+    blob hash (small, written whenever one changed: after a fresh clone, every one did), and
+    ``Shards`` map it to its blob hash and parsed article (big, written only where a file's
+    bytes changed). A shard checks itself: a value is used only under the blob hash it was
+    parsed from, so a run killed between writing shards and the index loses nothing.
+    """
 
     def __init__(self, cache_dir: Path, root: Path, parse: Parse) -> None:
-        self.path = cache_dir / "articles.pickle"
+        self.folder = cache_dir / "articles"
+        self.path = self.folder / "index.pickle"
         self.cache_dir = cache_dir
         self.prefix = len(str(root)) + 1
         self.parse = parse
         old = _MEMO.get(self.path)
-        self.entries: dict[str, Entry] = dict(old if old is not None else _read(self.path))
+        if old is None:
+            old = _MEMO[self.path] = (_read(self.path), Shards(self.folder, _format()))
+        self.index: dict[str, Stamp] = dict(old[0])
+        self.values = old[1]
         self.changed = False
         self.parsed = 0  # files read and parsed (not found in the cache)
         self.now_ns = time.time_ns()
@@ -132,50 +131,56 @@ class ArticleCache:
         except FileNotFoundError:
             return None
         key = str(path)[self.prefix :]
-        hit = self.entries.get(key)
+        hit = self.index.get(key)
         if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-            return hit
+            stored = self.values.get(key)
+            if stored is not None and stored[0] == hit[2]:
+                return (*hit, stored[1])
         try:
             with open(path, "rb") as handle:  # noqa: PTH123
                 data = handle.read()
         except (FileNotFoundError, IsADirectoryError):
             return None
         digest = blob_hash(data)
+        stored = self.values.get(key)
         value: Article | ContentError
-        if hit is not None and hit[2] == digest:
-            value = hit[3]  # the same bytes under a new modification time (a fresh clone)
+        if stored is not None and stored[0] == digest:
+            value = stored[1]  # the same bytes under a new modification time (a fresh clone)
         else:
             self.parsed += 1
             try:
                 value = self.parse(Path(path), data)
             except ContentError as exc:
                 value = exc
+            self.values.put(key, (digest, value))
         # Like git's "racy clean" rule: a file changed in the last seconds may change again
         # within the file system's timestamp granularity, so its hash is checked next time.
         mtime = stat.st_mtime_ns if self.now_ns - stat.st_mtime_ns > RACY_NS else -1
-        if hit is not None and hit[:3] == (mtime, len(data), digest):
-            return hit  # a recent file, checked by its hash again: nothing to save
-        entry = (mtime, len(data), digest, value)
-        self.entries[key] = entry
-        self.changed = True
-        return entry
+        stamp = (mtime, len(data), digest)
+        if hit != stamp:
+            self.index[key] = stamp
+            self.changed = True
+        return (*stamp, value)
 
     def keep_only(self, keys: Iterable[str]) -> None:
         """Forget every file not in ``keys`` (files that are gone)."""
         wanted = set(keys)
-        if wanted != self.entries.keys():
-            self.entries = {k: v for k, v in self.entries.items() if k in wanted}
+        gone = self.index.keys() - wanted
+        if gone:
+            self.index = {k: v for k, v in self.index.items() if k in wanted}
+            self.values.drop(gone)
             self.changed = True
 
     def save(self) -> None:
+        self.values.save()
         if self.changed:
             with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                data = {"format": _format(), "entries": self.entries}
-                blob = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+                blob = pickle.dumps((_format(), self.index), pickle.HIGHEST_PROTOCOL)
                 atomic_write_bytes(self.path, blob, durable=False)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.cache_dir / LEGACY)  # noqa: PTH108
             self.changed = False
-        _MEMO[self.path] = self.entries
+        _MEMO[self.path] = (self.index, self.values)
 
 
 # The git blob hash of the file each article returned by the last ``load_articles`` was parsed

@@ -3,7 +3,7 @@
 ``analyze`` indexes the whole briefing on every run (stories are matched and drafts
 connected across all of it), and most of that is the same text work on the same headlines:
 their words, stems, names. Functions marked ``@memoized`` remember their results per text;
-``load`` and ``save`` carry those tables in ``.cache/briefing/text.pickle`` (valid for this
+``load`` and ``save`` carry those tables in ``.cache/briefing/text/`` (valid for this
 version of briefing's code only), so a run costs text work only for what arrived. Results
 are shared, never copied: a memoized function returns immutable values.
 """
@@ -13,27 +13,28 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import pickle
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import code_digest, gc_paused
-from .files import atomic_write_bytes
+from .cache import code_digest
+from .shards import Shards, gc_paused
 
 log = logging.getLogger(__name__)
 
-FILE = "text.pickle"
+FOLDER = "text"
+LEGACY = "text.pickle"  # the memo in one file, before it was sharded
 R = TypeVar("R")
 
 
 class _Table:
     def __init__(self) -> None:
         self.results: dict[str, Any] = {}
-        self.computed = 0  # results worked out since ``load`` or ``save``
+        self.fresh: set[str] = set()  # texts worked out since ``load`` or ``save``
 
 
 _TABLES: dict[str, _Table] = {}
+_STORES: dict[Path, Shards] = {}  # text -> {table: result}, by cache folder
 
 
 def memoized(function: Callable[[str], R]) -> Callable[[str], R]:
@@ -47,46 +48,55 @@ def memoized(function: Callable[[str], R]) -> Callable[[str], R]:
             result: R = table.results[text]
         except KeyError:
             result = table.results[text] = function(text)
-            table.computed += 1
+            table.fresh.add(text)
         return result
 
     return remembered
 
 
 def _format() -> tuple[int, str]:
-    return (1, code_digest())
+    return (2, code_digest())
+
+
+def _store(cache_dir: Path) -> Shards:
+    folder = cache_dir / FOLDER
+    store = _STORES.get(folder)
+    if store is None:
+        store = _STORES[folder] = Shards(folder, _format())
+    return store
 
 
 def load(cache_dir: Path) -> None:
-    """Take in the tables saved by the last run (nothing when they are missing, torn or of
+    """Take in the tables saved by the last runs (nothing when they are missing, torn or of
     another version of the code: it is only a cache)."""
-    try:
-        with (cache_dir / FILE).open("rb") as handle, gc_paused():
-            data = pickle.load(handle)  # noqa: S301 - briefing's own cache file
-        tables = data["tables"] if data["format"] == _format() else {}
-    except Exception as exc:
-        log.debug("text memo not loaded: %s", exc)
-        tables = {}
-    for name, table in _TABLES.items():
-        saved = tables.get(name)
-        if isinstance(saved, dict):
-            table.results = {**saved, **table.results}
-        table.computed = 0
+    with gc_paused():
+        saved: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
+        for text, results in _store(cache_dir).load_all().items():
+            for name, result in results.items():
+                if name in saved:
+                    saved[name][text] = result
+        for name, table in _TABLES.items():
+            table.results = {**saved[name], **table.results}
+            table.fresh.clear()
 
 
 def save(cache_dir: Path, texts: Collection[str]) -> None:
     """Keep the results for ``texts`` (the briefing's headlines and snippets): those of
-    articles that are gone are dropped."""
-    tables = {
-        name: {text: result for text, result in t.results.items() if text in texts}
-        for name, t in _TABLES.items()
-    }
-    if not any(t.computed for t in _TABLES.values()) and all(
-        len(tables[name]) == len(t.results) for name, t in _TABLES.items()
-    ):
-        return  # nothing new, nothing gone
+    articles that are gone are dropped. Only the shards holding new or dropped texts are
+    written."""
+    store = _store(cache_dir)
+    gone: set[str] = set()
+    for table in _TABLES.values():
+        gone.update(text for text in table.results if text not in texts)
+    new = set().union(*(t.fresh for t in _TABLES.values())) - gone
+    for table in _TABLES.values():
+        for text in gone.intersection(table.results):
+            del table.results[text]
+        table.fresh.clear()
+    store.drop(gone)
+    for text in new:
+        store.put(text, {n: t.results[text] for n, t in _TABLES.items() if text in t.results})
     with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
-        blob = pickle.dumps({"format": _format(), "tables": tables}, pickle.HIGHEST_PROTOCOL)
-        atomic_write_bytes(cache_dir / FILE, blob, durable=False)
-    for name, t in _TABLES.items():
-        t.results, t.computed = tables[name], 0
+        store.save()
+        with contextlib.suppress(FileNotFoundError):
+            (cache_dir / LEGACY).unlink()

@@ -36,10 +36,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import gc_paused
 from .files import atomic_write_bytes, write_if_changed
 from .models import Article
 from .pagetext import doc_url
+from .shards import gc_paused
 
 FORMAT = 2
 BUCKETS = 512

@@ -1,0 +1,191 @@
+"""The article cache and the text memo keep their data in shards, and a run writes only the
+shards whose entries changed: a fresh clone (every file's time is new) rewrites the small
+index, never the parsed articles; one new article writes one shard. Whatever happens to the
+files (torn, foreign, a run killed between two writes), what is read back is what a parse
+of the article files gives."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from briefing import cache, memo, shards
+from briefing.config import load_site
+from briefing.draft import names_in, prime_memo, stems, texts_of
+from briefing.models import Article
+from briefing.store import ContentStore
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    """Each file of a folder by name, with its modification time."""
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
+
+
+def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {name for name, time in after.items() if before.get(name) != time}
+
+
+class Loader:
+    """``ContentStore.load_all`` of one root, as a new process would run it (nothing left in
+    memory from the last run), counting the files it parsed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = ContentStore(load_site(root))
+        self.parsed = 0
+
+    def __call__(self) -> dict[str, Article]:
+        cache._MEMO.clear()
+        self.parsed = 0
+
+        def parse(path: Path, data: bytes) -> Article:
+            self.parsed += 1
+            return self.store.parse(path, data)
+
+        site = self.store.config
+        articles, errors = cache.load_articles(
+            site.cache_dir, site.root, self.store._article_paths(), parse
+        )
+        assert errors == []
+        return {a.path: a for a in articles}
+
+    def truth(self) -> dict[str, Article]:
+        """Every article parsed from its file, no cache involved."""
+        return {a.path: a for a in (self.store.read(p) for p in self.store.article_files())}
+
+
+@pytest.fixture
+def root(built_demo: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "root"
+    shutil.copytree(built_demo / "content", copy / "content")
+    shutil.copy2(built_demo / "mkdocs.yml", copy / "mkdocs.yml")
+    old = time.time_ns()
+    for path in (copy / "content").rglob("*.md"):  # settled: not within git's racy window
+        os.utime(path, ns=(old - 10**10, old - 10**10))
+    return copy
+
+
+def test_the_article_cache_writes_only_what_changed(root: Path, tmp_path: Path) -> None:
+    load = Loader(root)
+    folder = root / ".cache" / "briefing" / "articles"
+    first = load()
+    assert load.parsed == len(first) == len(load.truth()) > 20
+    assert first == load.truth()
+    written = stamps(folder)
+    assert "index.pickle" in written and len(written) > 10  # the articles spread over shards
+
+    assert load() == first and load.parsed == 0
+    assert stamps(folder) == written  # nothing changed: nothing written
+
+    # A fresh clone: the same files under new times. Not one article is parsed, and only
+    # the index (times and sizes) is written again.
+    clone = tmp_path / "clone"
+    shutil.copytree(root, clone, copy_function=shutil.copy)  # new modification times
+    for path in (clone / "content").rglob("*.md"):
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**10,) * 2)
+    cloned = Loader(clone)
+    clone_folder = clone / ".cache" / "briefing" / "articles"
+    before = stamps(clone_folder)
+    assert {a.id for a in cloned().values()} == {a.id for a in first.values()}
+    assert cloned.parsed == 0
+    assert rewritten(before, stamps(clone_folder)) == {"index.pickle"}
+
+    # One article edited: it alone is parsed, and its shard and the index are written.
+    edited = sorted((root / "content" / "articles").rglob("*.md"))[3]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nAn editor's line.\n", "utf-8")
+    before = stamps(folder)
+    after_edit = load()
+    assert load.parsed == 1
+    assert after_edit == load.truth()
+    rel = edited.relative_to(root).as_posix()
+    shard = f"{shards.shard_of(rel):02x}.pickle"
+    assert rewritten(before, stamps(folder)) == {"index.pickle", shard}
+
+    # One article deleted: it is gone from the index and from its shard.
+    gone = sorted((root / "content" / "articles").rglob("*.md"))[5]
+    gone.unlink()
+    gone_rel = gone.relative_to(root).as_posix()
+    assert gone_rel not in load() and load.parsed == 0
+    index = pickle.loads((folder / "index.pickle").read_bytes())[1]
+    held = pickle.loads((folder / f"{shards.shard_of(gone_rel):02x}.pickle").read_bytes())[1]
+    assert gone_rel not in index and gone_rel not in held
+
+
+def test_torn_foreign_or_half_written_caches_give_the_files_articles(root: Path) -> None:
+    load = Loader(root)
+    folder = root / ".cache" / "briefing" / "articles"
+    first = load()
+
+    # A torn shard and a shard of another format: their articles are parsed again.
+    torn, foreign = sorted(p for p in folder.iterdir() if p.name != "index.pickle")[:2]
+    in_torn = len(pickle.loads(torn.read_bytes())[1])
+    in_foreign = len(pickle.loads(foreign.read_bytes())[1])
+    torn.write_bytes(torn.read_bytes()[:40])
+    foreign.write_bytes(pickle.dumps(((0, "another briefing"), {"x": 1})))
+    assert load() == first == load.truth()
+    assert load.parsed == in_torn + in_foreign
+
+    # A run killed after writing the edited article's shard, before the index: the index
+    # names the old bytes; the file is read, its hash found in the shard: no parse, and the
+    # new text, not the old one.
+    edited = sorted((root / "content" / "articles").rglob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nLater text.\n", "utf-8")
+    cache._MEMO.clear()
+    site = load.store.config
+    half = cache.ArticleCache(site.cache_dir, site.root, load.store.parse)
+    assert half.get(edited) is not None
+    half.values.save()  # ... and killed here
+    after = load()
+    assert load.parsed == 0
+    assert after == load.truth()
+    assert "Later text." in after[edited.relative_to(root).as_posix()].body
+
+    # A torn index: every file is read and hashed again, none parsed.
+    (folder / "index.pickle").write_bytes(b"\x80\x05 torn")
+    assert load() == load.truth() and load.parsed == 0
+
+
+def test_the_text_memo_writes_the_shards_of_new_texts(root: Path) -> None:
+    articles = sorted(Loader(root)().values(), key=lambda a: a.id)
+    cache_dir = root / ".cache" / "briefing"
+    folder = cache_dir / memo.FOLDER
+    old, new = articles[:-1], articles[-1]
+
+    def fresh_process() -> None:  # the memo as a new process has it: nothing in memory
+        for table in memo._TABLES.values():
+            table.results.clear()
+            table.fresh.clear()
+        memo._STORES.clear()
+
+    fresh_process()
+    memo.load(cache_dir)
+    prime_memo(old)
+    memo.save(cache_dir, {t for a in old for t in texts_of(a)})
+    written = stamps(folder)
+    assert len(written) > 10
+
+    fresh_process()
+    memo.load(cache_dir)
+    assert stems(old[0].title) == stems.__wrapped__(old[0].title)  # type: ignore[attr-defined]
+    assert names_in(texts_of(old[1])[2]) == names_in.__wrapped__(texts_of(old[1])[2])  # type: ignore[attr-defined]
+    assert not any(t.fresh for t in memo._TABLES.values())  # found, not worked out again
+    prime_memo(articles)
+    memo.save(cache_dir, {t for a in articles for t in texts_of(a)})
+    changed = rewritten(written, stamps(folder))
+    known = {t for a in old for t in texts_of(a)}
+    expected = {f"{shards.shard_of(t):02x}.pickle" for t in texts_of(new) if t not in known}
+    assert expected and changed == expected  # the new article's texts, nothing else
+
+    # An article gone: its texts leave the memo (and their shards are written).
+    fresh_process()
+    memo.load(cache_dir)
+    memo.save(cache_dir, {t for a in old for t in texts_of(a)})
+    fresh_process()
+    memo.load(cache_dir)
+    assert all(new.title not in t.results for t in memo._TABLES.values())
+    assert stems(old[2].snippet) == stems.__wrapped__(old[2].snippet)  # type: ignore[attr-defined]
