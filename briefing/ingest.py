@@ -7,6 +7,7 @@ depend on which server answered first, and a run killed half-way keeps the feeds
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from datetime import datetime
 
 import httpx
 
+from .cache import code_digest
 from .fetch import Fetched, FetchError, Limits, fetch_http, fetch_local, make_client
 from .identity import link_key
 from .models import Article, Feed, FeedResult, SiteConfig, utc_iso
@@ -135,6 +137,26 @@ def _known(ledger: Ledger, article: Article) -> str | None:
     return ledger.known(article)
 
 
+def body_key(feed: Feed, fetched: Fetched) -> str:
+    """A fingerprint of all that storing a fetched body depends on: the bytes, where they
+    came from, the header that may name their encoding, the feed's entry in feeds.yml and
+    briefing's code. When a feed serves the bytes it served last time (many servers send no
+    ETag or Last-Modified, or ignore them), storing them again can add nothing: every item
+    in them is known, and the ledger remembers the ones editors deleted. "" for a 304."""
+    if fetched.not_modified:
+        return ""
+    digest = hashlib.sha256()
+    for part in (
+        code_digest(),
+        entry_key(feed),
+        fetched.url,
+        fetched.headers.get("content-type", ""),
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(fetched.data)
+    return digest.hexdigest()
+
+
 def _validators(outcome: Fetched, state: FeedState) -> dict[str, str]:
     etag = outcome.headers.get("etag", "")
     modified = outcome.headers.get("last-modified", "")
@@ -207,13 +229,18 @@ def ingest(
                         result = FeedResult(feed.name, outcome.status, error=str(outcome))
                         retry_at = retry_time(outcome.retry_after, now)
                         validators: dict[str, str] = {}
+                        body = ""
                     else:
-                        result, stored = store_feed(feed, outcome, store, ledger, now)
-                        new_paths.extend(a.path for a in stored)
+                        body = body_key(feed, outcome)
+                        if body and body == state.body:  # the same bytes as last time
+                            result = FeedResult(feed.name, "not-modified")
+                        else:
+                            result, stored = store_feed(feed, outcome, store, ledger, now)
+                            new_paths.extend(a.path for a in stored)
                         validators = _validators(outcome, state)
                     result = replace(result, seconds=elapsed)
                     states[feed.name] = updated_state(
-                        state, result, now, validators, retry_at, entry_key(feed)
+                        state, result, now, validators, retry_at, entry_key(feed), body
                     )
                 _log_result(result)
                 results.append(result)

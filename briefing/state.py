@@ -39,6 +39,7 @@ class FeedState:
     retry_after: str = ""  # UTC time before which the server asked not to be asked again
     gone_since: str = ""  # UTC time the feed answered 410 Gone ...
     gone_entry: str = ""  # ... with its feeds.yml entry as this fingerprint (entry_key)
+    body: str = ""  # fingerprint of the last body stored in full (ingest.body_key)
 
 
 def entry_key(feed: Feed) -> str:
@@ -112,9 +113,11 @@ def updated_state(
     validators: dict[str, str],
     retry_at: datetime | None = None,
     entry: str = "",
+    body: str = "",
 ) -> FeedState:
     """The feed's state after one run's result (a 429/503 counts as a failure). A 410 Gone
-    is recorded with ``entry``, the fingerprint of the feed's entry that was fetched."""
+    is recorded with ``entry``, the fingerprint of the feed's entry that was fetched; a
+    success with ``body``, the fingerprint of what was stored (kept when "")."""
     stamp = utc_iso(now)
     if result.failed or result.status == "skipped":
         gone = result.status == "gone"
@@ -131,6 +134,7 @@ def updated_state(
         state,
         etag=validators.get("etag", state.etag),
         last_modified=validators.get("last_modified", state.last_modified),
+        body=body or state.body,
         last_success=stamp,
         last_attempt=stamp,
         last_error="",

@@ -38,6 +38,47 @@ def ingest_cli(root: Path, report: str) -> dict[str, dict[str, Any]]:
     return {f["feed"]: f for f in json.loads((root / report).read_text())["feeds"]}
 
 
+def content_files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted((root / "content").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_a_feed_serving_the_same_bytes_again_is_not_stored_again(
+    empty_root: Path, server: FaultServer
+) -> None:
+    """Many servers send no ETag or Last-Modified: a body that is byte for byte the one
+    stored last time is "not modified" (nothing in it can be new), and is read again as soon
+    as the bytes, the feed's entry in feeds.yml or briefing's code differ."""
+    root = empty_root
+    url = server.add("/plain.xml", GOOD_RSS)  # no validators: every request is answered 200
+    entry: dict[str, object] = {"name": "Marrow Bay Ledger", "url": url}
+    write_feeds(root, [entry])
+    assert ingest_cli(root, "r1.json")["Marrow Bay Ledger"]["new"] == 3
+    stored = content_files(root)
+    again = ingest_cli(root, "r2.json")["Marrow Bay Ledger"]
+    assert len(server.seen("/plain.xml")) == 2  # asked again: only the storing is skipped
+    assert (again["status"], again["new"], again["entries"]) == ("not-modified", 0, 0)
+    assert content_files(root) == stored
+    # Its entry gains a tag: the same bytes are read again (and nothing is new in them).
+    write_feeds(root, [{**entry, "tags": ["harbour"]}])
+    tagged = ingest_cli(root, "r3.json")["Marrow Bay Ledger"]
+    assert (tagged["status"], tagged["new"], tagged["entries"]) == ("ok", 0, 3)
+    # The server's bytes change: one more item, stored.
+    item = (
+        b"<item><title>Marrow Bay opens its winter market hall</title>"
+        b"<link>https://ledger.marrow-bay.example/2026/11/market-hall</link>"
+        b"<pubDate>Wed, 04 Nov 2026 08:00:00 GMT</pubDate></item>"
+    )
+    server.add("/plain.xml", GOOD_RSS.replace(b"</channel>", item + b"</channel>"))
+    grown = ingest_cli(root, "r4.json")["Marrow Bay Ledger"]
+    assert (grown["status"], grown["new"], grown["entries"]) == ("ok", 1, 4)
+    assert ingest_cli(root, "r5.json")["Marrow Bay Ledger"]["status"] == "not-modified"
+
+
 @pytest.mark.slow
 def test_a_gone_feed_is_asked_once_until_its_entry_changes(
     empty_root: Path, server: FaultServer

@@ -165,12 +165,14 @@ def test_every_fault_is_reported_and_every_good_item_stored_once(
     check = run(root, "check")
     assert check.code == 0, check.out
 
-    # Second run: nothing changes; the ETag feed answers 304; the 429 feed is not even asked.
+    # Second run: nothing changes; the ETag feed answers 304, the others the same bytes as
+    # last time (not stored again); the 429 feed is not even asked.
     before = snapshot(root)
     asked = len(server.seen("/status/429/3600"))
     feeds, output = ingest(root, "report2.json")
     assert snapshot(root) == before
     assert feeds["Marrow Bay Ledger"]["status"] == "not-modified"
+    assert feeds["Gull Point Wire"]["status"] == "not-modified"
     assert server.seen("/feeds/good-rss.xml")[-1].headers["if-none-match"] == '"r1"'
     assert len(server.seen("/status/429/3600")) == asked
     assert feeds["Rate limited"]["status"] == "skipped"
