@@ -118,7 +118,14 @@ def tree(root: Path) -> dict[str, bytes]:
 def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
     timeout = 300 + 0.3 * n
     base = OUT / f"ci-n{n}"
-    shutil.rmtree(base, ignore_errors=True)
+    # The last run's folders are moved aside and deleted after the timed steps: on this VM,
+    # files made in the seconds after thousands were deleted cost many times their system
+    # time (a clone 2.6 s instead of 0.4 s, the cache restore 11 s instead of 1.3 s, the
+    # cold build 20 s instead of 14 s), which a CI runner's fresh disk never pays.
+    trash = OUT / "trash"
+    if base.exists():
+        trash.mkdir(exist_ok=True)
+        base.rename(trash / f"{base.name}-{os.getpid()}-{datetime.now(UTC):%H%M%S}")
     base.mkdir(parents=True)
     result = CiResult(n, new, window)
     cli = str(BIN / "briefing")
@@ -164,6 +171,7 @@ def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
     print(f"  run 2 site vs run 3 site: {len(result.different)} files differ", flush=True)
     result.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     result.load = os.getloadavg()
+    shutil.rmtree(trash, ignore_errors=True)  # after every timed step (see above)
     return result
 
 
