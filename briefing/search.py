@@ -102,11 +102,11 @@ _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 _VALUE = {c: i for i, c in enumerate(_DIGITS)}
 
 
-def encode(postings: list[int]) -> str:
+def encode(postings: list[int], previous: int = -1) -> str:
     """Ascending postings as a string: the first, then each one's gap to the one before less
-    one, in base 32 (``decode`` and the worker read it back)."""
+    one, in base 32 (``decode`` and the worker read it back). With ``previous``, the postings
+    that follow a list ending there: ``encode(a + b) == encode(a) + encode(b, a[-1])``."""
     out: list[str] = []
-    previous = -1
     for posting in postings:
         gap = posting - previous - 1
         if gap < 0:
@@ -134,6 +134,29 @@ def decode(text: str) -> list[int]:
             postings.append(previous)
             value = 0
     return postings
+
+
+# For ``last_posting``: each posting's last digit (first half of the alphabet) by its value,
+# the same marked 1, and the digits before it (second half) in runs.
+_LAST_VALUE = bytes(_VALUE[chr(i)] if chr(i) in _DIGITS[:32] else 0 for i in range(256))
+_IS_LAST = bytes(1 if chr(i) in _DIGITS[:32] else 0 for i in range(256))
+_HIGH = re.compile(r"[W-Za-z_-]+")
+_ALPHABET = _DIGITS.encode("ascii")
+
+
+def last_posting(text: str) -> int:
+    """The last of the postings ``encode`` wrote (-1 for none), without making the list: the
+    sum of every gap plus one, mostly added up in C (a common word's code is thousands long)."""
+    data = text.encode("ascii", "replace")
+    if data.translate(None, _ALPHABET) or (data and not _IS_LAST[data[-1]]):
+        raise ValueError(f"not a postings code: {text[:40]!r}")
+    total = -1 + sum(data.translate(_IS_LAST)) + sum(data.translate(_LAST_VALUE))
+    for high in _HIGH.findall(text):  # the digits of gaps of 32 or more, before their last
+        value = 0
+        for char in high:
+            value = value * 32 + _VALUE[char] - 32
+        total += value * 32
+    return total
 
 
 @dataclass(frozen=True)
@@ -343,12 +366,16 @@ def _appended(
     for number, postings in added.items():
         try:
             text = (base / "terms" / f"{number}.json").read_text(encoding="utf-8")
-            terms = {word: decode(code) for word, code in json.loads(text).items()}
+            codes: dict[str, str] = json.loads(text)
+            # The new docs come after every old one: a word's new postings are appended to
+            # its code as it is (only the words the new docs have are read at all).
+            for word, docs in postings.items():
+                code = codes.get(word, "")
+                codes[word] = code + encode(sorted(docs), last_posting(code))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # unreadable, or not this format: rebuilt whole
-        for word, docs in postings.items():
-            terms[word] = sorted(terms.get(word, []) + docs)
-        files[f"{rel}/terms/{number}.json"] = _terms_file(terms)
+        ordered_codes = {word: codes[word] for word in sorted(codes)}
+        files[f"{rel}/terms/{number}.json"] = json.dumps(ordered_codes, separators=(",", ":"))
     files.update(_docs_files(ordered, len(old)))
     files[f"{rel}/meta.json"] = json.dumps(_meta(ordered, _digest(sources)), separators=(",", ":"))
     return files

@@ -21,6 +21,7 @@ from briefing.search import (
     build_index,
     decode,
     encode,
+    last_posting,
     words,
     write_index,
 )
@@ -102,6 +103,38 @@ def test_postings_come_back_as_they_went_in(numbers: list[int]) -> None:
     code = encode(ordered)
     assert decode(code) == ordered
     assert json.dumps(code) == f'"{code}"'  # nothing a JSON string must escape
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**40), unique=True),
+    st.lists(st.integers(min_value=1, max_value=2**20), unique=True),
+)
+def test_postings_appended_to_a_code_are_the_code_of_the_whole_list(
+    first: list[int], more: list[int]
+) -> None:
+    head = sorted(first)
+    tail = [(head[-1] if head else -1) + gap for gap in sorted(more)]
+    code = encode(head)
+    assert last_posting(code) == (head[-1] if head else -1)
+    assert code + encode(tail, last_posting(code)) == encode(head + tail)
+    with pytest.raises(ValueError):
+        last_posting(code + "!")
+
+
+def test_new_articles_are_appended_to_the_index_on_disk_as_a_full_build_writes_it(
+    tmp_path: Path,
+) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    old = [article(n, f"Tide table {n} for the quay", f"Quay works, tide {n}.") for n in range(300)]
+    write_index(site, old, cache)
+    grown = [
+        *old,
+        article(300, "Quay divers see the tide turn", "The quay and the tide, again."),
+        article(301, "Kelpwatch divers report", "Divers of Kelpwatch report a quay tide."),
+    ]
+    report = write_index(site, grown, cache)
+    assert 0 < report.files_written < len(build_index(grown))  # appended, not rebuilt
+    assert on_disk(site) == build_index(grown)
 
 
 def test_a_common_word_costs_about_one_character_a_posting() -> None:
