@@ -44,6 +44,7 @@ class PageKeys:
         self.site = site_key(config)
         self.new: dict[str, str] = {}
         self._stamps: dict[str, str] = {}
+        self._groups: dict[str, str] = {}
         self._live: set[str] = set()  # excerpt keys of the articles this render saw
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
@@ -68,6 +69,17 @@ class PageKeys:
             stamp = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
             self._stamps[article.id] = stamp
             self._live.add(excerpt_key(article))
+        return stamp
+
+    def group(self, name: str, articles: Iterable[Article]) -> str:
+        """One stamp for a group of articles (a story), worked out once per render: each of
+        a 60-article story's pages would otherwise hash all 60 stamps again."""
+        stamp = self._groups.get(name)
+        if stamp is None:
+            digest = hashlib.sha1(name.encode(), usedforsecurity=False)
+            for article in articles:
+                digest.update(self._stamp(article).encode())
+            stamp = self._groups[name] = digest.hexdigest()
         return stamp
 
     def changed(self, doc: str, inputs: Iterable[Article], extra: str = "") -> bool:

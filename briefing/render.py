@@ -183,7 +183,8 @@ def plan_pages(
     for a in ordered:
         story = stories[a.id]
         doc = Renderer.doc_of(a)
-        if keys and not keys.changed(doc, (a, *story.articles) if story else (a,)):
+        members = keys.group(story.id, story.articles) if keys and story else ""
+        if keys and not keys.changed(doc, (a,), members):
             pages[doc] = None
         else:
             todo.append(a)

@@ -84,7 +84,8 @@ def pages(
             return story_page(kit, story)
 
         doc = story_doc(story)
-        result[doc] = keys.page(doc, story.articles, render) if keys else render()
+        members = keys.group(story.id, story.articles) if keys else ""
+        result[doc] = keys.page(doc, (), render, members) if keys else render()
     return result
 
 
