@@ -19,7 +19,6 @@ from . import __version__, sitesize
 from .config import load_site
 from .engines import ENGINES
 from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
-from .fetch import Limits
 from .models import SiteConfig
 
 log = logging.getLogger("briefing")
@@ -82,6 +81,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from .fetch import Limits
     from .pipeline import ingest_site
     from .progress import Progress, live_wanted
 
@@ -256,6 +256,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from .fetch import Limits
     from .publish import BOT, PublishOptions, publish
 
     if args.retries < 0:

@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import sys
 from dataclasses import dataclass
-from importlib.metadata import version
 
 from .errors import UsageError
 
@@ -26,6 +25,8 @@ class Engine:
 
     @property
     def version(self) -> str:
+        from importlib.metadata import version  # a tenth of a command's imports
+
         return version(self.name)
 
 

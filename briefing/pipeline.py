@@ -9,15 +9,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analyze import AnalyzeReport, analyze
 from .errors import ContentError, UsageError
-from .fetch import Limits
-from .ingest import IngestReport, OnFetched, OnResult, ingest
 from .models import SiteConfig
-from .render import RenderReport, render
-from .site import BuildReport, build_site
 from .store import ContentStore
+
+# Each stage is imported by the commands that run it: `build` never loads the HTTP client
+# nor `publish` the page templates (a command's imports are a tenth of a scheduled run).
+if TYPE_CHECKING:
+    from .analyze import AnalyzeReport
+    from .fetch import Limits
+    from .ingest import IngestReport, OnFetched, OnResult
+    from .render import RenderReport
+    from .site import BuildReport
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,15 @@ def ingest_site(
     on_result: OnResult | None = None,
 ) -> IngestReport:
     """Fetch the feeds and add new articles to ``content/``."""
+    from .ingest import ingest
+
     return ingest(config, now, limits, on_fetched=on_fetched, on_result=on_result)
 
 
 def render_site(config: SiteConfig) -> RenderResult:
     """Write ``docs/`` from ``content/``. Unreadable article files are skipped and reported."""
+    from .render import render
+
     articles, errors = ContentStore(config).load_all()
     return RenderResult(render(config, articles), tuple(errors))
 
@@ -47,6 +56,8 @@ def build(
     config: SiteConfig, site_dir: Path | None = None, full: bool = False
 ) -> tuple[RenderResult, BuildReport]:
     """Render, then build the site with MkDocs in strict mode (incremental unless ``full``)."""
+    from .site import build_site
+
     rendered = render_site(config)
     return rendered, build_site(config, site_dir, full=full)
 
@@ -57,6 +68,7 @@ def analyze_site(
     """Give articles their stories and draft missing analyses. ``analyzer``: offline, llm, or
     auto (the model when an endpoint is configured: ``BRIEFING_LLM_BASE_URL`` or
     ``extra.briefing.model_url``; the publish workflow points it at GitHub Models)."""
+    from .analyze import analyze
     from .llm import LlmSettings, ModelDrafter
 
     site = {
