@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, sitesize
 from .config import load_site
@@ -411,6 +412,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cache import one_shot
 
         one_shot()
+        _exit_when_done(_run(args))
+    return _run(args)
+
+
+def _exit_when_done(code: int) -> NoReturn:
+    """End the program now that its one command is done: what it loaded is not freed object
+    by object (tens of thousands of articles: 30-80 ms of a scheduled run's command). Every
+    file briefing writes is written and closed by then (atomic writes), forked and pooled
+    workers are joined, logs and the standard streams are flushed here."""
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a reader that went away: nothing more to say
+        code = code or ERRORS
+    os._exit(code)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
