@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .cache import code_digest
-from .shards import Shards, gc_paused
+from .shards import COUNT, Shards, gc_paused, shard_of
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class _Table:
 
 
 _TABLES: dict[str, _Table] = {}
-_STORES: dict[Path, Shards] = {}  # text -> {table: result}, by cache folder
+_STORES: dict[Path, Shards] = {}  # shards of {table: {text: result}}, by cache folder
 
 
 def memoized(function: Callable[[str], R]) -> Callable[[str], R]:
@@ -55,7 +55,7 @@ def memoized(function: Callable[[str], R]) -> Callable[[str], R]:
 
 
 def _format() -> tuple[int, str]:
-    return (2, code_digest())
+    return (3, code_digest())
 
 
 def _store(cache_dir: Path) -> Shards:
@@ -68,13 +68,16 @@ def _store(cache_dir: Path) -> Shards:
 
 def load(cache_dir: Path) -> None:
     """Take in the tables saved by the last runs (nothing when they are missing, torn or of
-    another version of the code: it is only a cache)."""
+    another version of the code: it is only a cache). Each shard holds ``{table: {text:
+    result}}`` for the texts that hash to it, so loading is one dictionary update per table
+    and shard."""
+    store = _store(cache_dir)
+    saved: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
     with gc_paused():
-        saved: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
-        for text, results in _store(cache_dir).load_all().items():
-            for name, result in results.items():
-                if name in saved:
-                    saved[name][text] = result
+        for index in range(COUNT):
+            for name, results in store.shard(index).items():
+                if name in saved and isinstance(results, dict):
+                    saved[name].update(results)
         for name, table in _TABLES.items():
             table.results = {**saved[name], **table.results}
             table.fresh.clear()
@@ -93,9 +96,19 @@ def save(cache_dir: Path, texts: Collection[str]) -> None:
         for text in gone.intersection(table.results):
             del table.results[text]
         table.fresh.clear()
-    store.drop(gone)
+    for text in gone:
+        index = shard_of(text)
+        for results in store.shard(index).values():
+            if text in results:
+                del results[text]
+                store.mark(index)
     for text in new:
-        store.put(text, {n: t.results[text] for n, t in _TABLES.items() if text in t.results})
+        index = shard_of(text)
+        shard = store.shard(index)
+        for name, table in _TABLES.items():
+            if text in table.results:
+                shard.setdefault(name, {})[text] = table.results[text]
+        store.mark(index)
     with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
         store.save()
         with contextlib.suppress(FileNotFoundError):

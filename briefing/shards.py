@@ -55,11 +55,17 @@ class Shards:
         self._shards: dict[int, dict[str, Any]] = {}
         self._dirty: set[int] = set()
 
-    def _shard(self, index: int) -> dict[str, Any]:
+    def shard(self, index: int) -> dict[str, Any]:
+        """One shard's dictionary, read when first asked for. Changing it directly is for
+        callers with a layout of their own inside shards: they ``mark`` it changed."""
         shard = self._shards.get(index)
         if shard is None:
             shard = self._shards[index] = self._read(index)
         return shard
+
+    def mark(self, index: int) -> None:
+        """Shard ``index`` is to be written by the next ``save``."""
+        self._dirty.add(index)
 
     def _read(self, index: int) -> dict[str, Any]:
         try:
@@ -79,11 +85,11 @@ class Shards:
 
     def get(self, key: str) -> Any:
         """The value of ``key``, None when there is none."""
-        return self._shard(shard_of(key)).get(key)
+        return self.shard(shard_of(key)).get(key)
 
     def put(self, key: str, value: Any) -> None:
         index = shard_of(key)
-        shard = self._shard(index)
+        shard = self.shard(index)
         if key not in shard or shard[key] is not value:
             shard[key] = value
             self._dirty.add(index)
@@ -91,7 +97,7 @@ class Shards:
     def drop(self, keys: Iterable[str]) -> None:
         for key in keys:
             index = shard_of(key)
-            shard = self._shard(index)
+            shard = self.shard(index)
             if key in shard:
                 del shard[key]
                 self._dirty.add(index)
@@ -100,7 +106,7 @@ class Shards:
         """Every key and value (one dictionary, a new one each call)."""
         merged: dict[str, Any] = {}
         for index in range(COUNT):
-            merged.update(self._shard(index))
+            merged.update(self.shard(index))
         return merged
 
     def save(self) -> int:
