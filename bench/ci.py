@@ -10,10 +10,15 @@ are files outside the repository, each carrying a window of its newest items as 
 2. the first feed gains ``--new`` items;
 3. run 2, another fresh clone (new folder, new file times) with the cache restored with
    ``tar``: ``briefing publish --push`` (ingest, analyze, commit, push), ``briefing build``;
-   then ``briefing publish --push`` again (nothing new, warm: ingest costs what arrived);
-4. run 3, a third fresh clone of the same commit, the feed state copied (the health page
-   shows it): ``briefing build --full``, the cold full build the target is measured against,
-   and whose ``site/`` must equal run 2's byte for byte.
+   ``--repeat`` times (default 3), each from the origin as run 1 left it; after the last,
+   ``briefing publish --push`` again (nothing new, warm: ingest costs what arrived);
+4. run 3, a third fresh clone of the last run 2's commit, the feed state copied (the health
+   page shows it): ``briefing build --full``, the cold full build the target is measured
+   against (``--repeat`` times too), and whose ``site/`` must equal the last run 2's byte for
+   byte.
+
+A repeated step's row gives the median of its runs (this machine's wall times vary by a fifth
+from one run to the next), with their range in its note; the ratio is of medians.
 
 Writes the "## CI-shaped publish" section of ``bench/RESULTS.md`` (others untouched).
 """
@@ -24,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field, replace
@@ -50,6 +56,7 @@ class CiResult:
     new: int
     window: int
     steps: dict[str, Step] = field(default_factory=dict)
+    repeat: int = 1
     site_files: int = 0
     different: list[str] = field(default_factory=list)  # run 2 vs run 3, byte for byte
     cache_mb: float = 0.0
@@ -115,7 +122,27 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
+def median_step(runs: list[Step]) -> Step:
+    """One row for a step run several times: the median wall and CPU time, the highest peak,
+    the last run's note with the range of the wall times."""
+    last = runs[-1]
+    if len(runs) == 1 or not all(r.ok and r.seconds is not None for r in runs):
+        return last if all(r.ok for r in runs) else next(r for r in runs if not r.ok)
+    walls = [r.seconds for r in runs if r.seconds is not None]
+    cpus = [r.cpu_seconds for r in runs if r.cpu_seconds is not None]
+    peaks = [r.peak_mb for r in runs if r.peak_mb is not None]
+    spread = f"median of {len(runs)}: {min(walls):.2f}–{max(walls):.2f} s"
+    return Step(
+        last.name,
+        statistics.median(walls),
+        max(peaks) if peaks else None,
+        True,
+        f"[{spread}] {last.note}",
+        statistics.median(cpus) if cpus else None,
+    )
+
+
+def run_ci(n: int, new: int, window: int, seed: int, repeat: int = 3) -> CiResult:
     timeout = 300 + 0.3 * n
     base = OUT / f"ci-n{n}"
     # The last run's folders are moved aside and deleted after the timed steps: on this VM,
@@ -127,14 +154,16 @@ def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
         trash.mkdir(exist_ok=True)
         base.rename(trash / f"{base.name}-{os.getpid()}-{datetime.now(UTC):%H%M%S}")
     base.mkdir(parents=True)
-    result = CiResult(n, new, window)
+    result = CiResult(n, new, window, repeat=repeat)
     cli = str(BIN / "briefing")
     print(f"\n== CI shape, N = {n:,}: making origin in {base}", flush=True)
     origin, world = make_origin(base, n, seed, window)
+    runs: dict[str, list[Step]] = {}
 
     def step(name: str, argv: list[str], where: Path) -> Step:
-        result.steps[name] = run_step(name, argv, where, timeout)
-        return result.steps[name]
+        runs.setdefault(name, []).append(run_step(name, argv, where, timeout))
+        result.steps[name] = median_step(runs[name])
+        return runs[name][-1]
 
     publish = [cli, "publish", "--push"]
     first, second, third = base / "run-1", base / "run-2", base / "run-3"
@@ -149,20 +178,29 @@ def run_ci(n: int, new: int, window: int, seed: int) -> CiResult:
     items = generate.generate(n, seed) + fresh_items(seed, new)
     window_feeds(world, items, window + new)
 
-    step("run 2: clone", ["git", "clone", "--quiet", str(origin), str(second)], base)
-    step("run 2: cache restore (tar)", ["tar", "-xf", str(archive)], second)
-    step(f"run 2: publish, {new} new", publish, second)
-    step("run 2: build (incremental)", [cli, "build", "-q"], second)
-    # The feed state run 2's site was built from (the health page shows it), before the next
-    # publish fetches again (in another minute, the page would say another time).
+    before = subprocess.run(
+        ["git", "rev-parse", "main"], cwd=origin, capture_output=True, text=True, check=True
+    ).stdout.strip()
     state = base / "feeds-of-run-2-build.json"
-    shutil.copy2(second / ".cache/briefing/feeds.json", state)
+    for k in range(repeat):
+        if k:  # the origin as run 1 left it; a new folder (new file times), the same cache
+            git(origin, "update-ref", "refs/heads/main", before)
+            second = base / f"run-2.{k + 1}"
+        step("run 2: clone", ["git", "clone", "--quiet", str(origin), str(second)], base)
+        step("run 2: cache restore (tar)", ["tar", "-xf", str(archive)], second)
+        step(f"run 2: publish, {new} new", publish, second)
+        step("run 2: build (incremental)", [cli, "build", "-q"], second)
+        # The feed state run 2's site was built from (the health page shows it), before the
+        # next publish fetches again (in another minute, the page would say another time).
+        shutil.copy2(second / ".cache/briefing/feeds.json", state)
     step("run 2: publish again, nothing new", publish, second)
 
-    step("run 3: clone", ["git", "clone", "--quiet", str(origin), str(third)], base)
-    (third / ".cache" / "briefing").mkdir(parents=True)
-    shutil.copy2(state, third / ".cache/briefing/feeds.json")
-    step("run 3: build --full (cold)", [cli, "build", "-q", "--full"], third)
+    for k in range(repeat):
+        where = third if not k else base / f"run-3.{k + 1}"
+        step("run 3: clone", ["git", "clone", "--quiet", str(origin), str(where)], base)
+        (where / ".cache" / "briefing").mkdir(parents=True)
+        shutil.copy2(state, where / ".cache/briefing/feeds.json")
+        step("run 3: build --full (cold)", [cli, "build", "-q", "--full"], where)
     built, expected = tree(second / "site"), tree(third / "site")
     result.site_files = len(expected)
     result.different = sorted(
@@ -194,7 +232,8 @@ def markdown(result: CiResult, machine: str) -> str:
         f"Command: `{result.command}`. Feeds are windows of their newest {result.window} items;"
         " every run is a fresh `git clone` in a new folder; the cache is what the publish"
         " workflow carries (`scaffold.CACHED`), saved and restored with `tar` (actions/cache"
-        f" compresses it too): {result.cache_mb:.0f} MB uncompressed.",
+        f" compresses it too): {result.cache_mb:.0f} MB uncompressed. Runs 2 and 3 ran"
+        f" {result.repeat} times each: their rows are medians, and the ratio is of medians.",
         "",
         "| step | wall (s) | CPU (s) | peak RSS (MB) | note |",
         "|---|---:|---:|---:|---|",
@@ -234,10 +273,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--new", type=int, default=20, help="new items in run 2 (default %(default)s)")
     p.add_argument("--window", type=int, default=100, help="items per feed (default %(default)s)")
     p.add_argument("--seed", type=int, default=8)
+    p.add_argument(
+        "--repeat", type=int, default=3, help="runs 2 and 3 each (median; default %(default)s)"
+    )
     p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     args = p.parse_args(argv)
     os.environ["BRIEFING_ANALYZER"] = "offline"  # the benchmark never calls a model
-    result = run_ci(args.n, args.new, args.window, args.seed)
+    result = run_ci(args.n, args.new, args.window, args.seed, args.repeat)
     result.command = "python -m bench ci " + " ".join(argv)
     (OUT / f"ci-n{args.n}" / "result.json").write_text(
         json.dumps(asdict(result), indent=2, default=str)
