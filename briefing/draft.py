@@ -211,10 +211,15 @@ class Briefing:
         keys: dict[str, dict[str, str]] = {}
         names: dict[str, tuple[str, ...]] = {}
         names_of = {a.id: names_in(_text_of(a)) for a in articles}
+        name_stems: dict[str, frozenset[str]] = {}  # a name recurs in many stories
         for story in stories:
             found: dict[str, str] = {}
             story_names = set().union(*(names_of[a.id] for a in story.articles))
-            name_words = {w[:STEM] for n in story_names for w in words(n)}
+            name_words: set[str] = set()
+            for name in story_names:
+                if name not in name_stems:
+                    name_stems[name] = frozenset(w[:STEM] for w in words(name))
+                name_words |= name_stems[name]
             for name in sorted(story_names):
                 found[f"n:{name.casefold()}"] = name
             for article in story.articles:
