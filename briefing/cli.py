@@ -154,7 +154,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    limit = sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
+    sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
     config = _with_engine(args, _site(args))
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
     rendered, built = build(config, site_dir, full=args.full)
@@ -168,7 +168,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         how += f", {built.jobs} processes"
     if built.engine != "mkdocs":
         how += f", {built.engine}"
-    size = built.size or sitesize.measure(built.site_dir, limit)  # measured by the build
+    size = built.size
     print(
         f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s; {size.summary()}"

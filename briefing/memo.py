@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .cache import code_digest
 from .shards import COUNT, Shards, gc_paused, shard_of
-
-log = logging.getLogger(__name__)
 
 FOLDER = "text"
 LEGACY = "text.pickle"  # the memo in one file, before it was sharded
@@ -109,7 +106,6 @@ def save(cache_dir: Path, texts: Collection[str]) -> None:
             if text in table.results:
                 shard.setdefault(name, {})[text] = table.results[text]
         store.mark(index)
-    with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
-        store.save()
-        with contextlib.suppress(FileNotFoundError):
-            (cache_dir / LEGACY).unlink()
+    store.save()
+    with contextlib.suppress(OSError):
+        (cache_dir / LEGACY).unlink()

@@ -194,7 +194,12 @@ def _docs_files(ordered: list[Article], first: int = 0) -> dict[str, str]:
 
 
 def _terms_file(terms: dict[str, list[int]]) -> str:
-    return json.dumps({word: encode(terms[word]) for word in sorted(terms)}, separators=(",", ":"))
+    return _terms_json({word: encode(postings) for word, postings in terms.items()})
+
+
+def _terms_json(codes: dict[str, str]) -> str:
+    """A terms file: each word's postings code, words in order."""
+    return json.dumps({word: codes[word] for word in sorted(codes)}, separators=(",", ":"))
 
 
 def _words_key(article: Article) -> str:
@@ -374,8 +379,7 @@ def _appended(
                 codes[word] = code + encode(sorted(docs), last_posting(code))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # unreadable, or not this format: rebuilt whole
-        ordered_codes = {word: codes[word] for word in sorted(codes)}
-        files[f"{rel}/terms/{number}.json"] = json.dumps(ordered_codes, separators=(",", ":"))
+        files[f"{rel}/terms/{number}.json"] = _terms_json(codes)
     files.update(_docs_files(ordered, len(old)))
     files[f"{rel}/meta.json"] = json.dumps(_meta(ordered, _digest(sources)), separators=(",", ":"))
     return files

@@ -3,8 +3,9 @@
 The article cache and the text memo hold tens of megabytes at 10,000 articles. Written as one
 file, every run that adds 20 articles serializes and writes all of it again (a third of a
 second of the scheduled publish at 10,000). Here the keys are spread over ``COUNT`` files by
-a hash of the key, each file is read only when one of its keys is asked for (or all of them,
-by ``load_all``), and ``save`` rewrites only the files whose keys changed. Each file is
+a hash of the key, each file is read only when one of its keys (or the shard itself, for a
+caller with its own layout inside shards, as the text memo) is asked for, and ``save``
+rewrites only the files whose keys changed. Each file is
 written atomically and carries the format it was written in: a file of another format, torn
 or unreadable is an empty shard (it is only a cache).
 """
@@ -92,7 +93,7 @@ class Shards:
         shard = self.shard(index)
         if key not in shard or shard[key] is not value:
             shard[key] = value
-            self._dirty.add(index)
+            self.mark(index)
 
     def drop(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -100,23 +101,13 @@ class Shards:
             shard = self.shard(index)
             if key in shard:
                 del shard[key]
-                self._dirty.add(index)
+                self.mark(index)
 
-    def load_all(self) -> dict[str, Any]:
-        """Every key and value (one dictionary, a new one each call)."""
-        merged: dict[str, Any] = {}
-        for index in range(COUNT):
-            merged.update(self.shard(index))
-        return merged
-
-    def save(self) -> int:
-        """Write the shards that changed; returns how many. A read-only folder is left
-        alone (the next run is only slower)."""
-        written = 0
+    def save(self) -> None:
+        """Write the shards that changed. A read-only folder is left alone (the next run is
+        only slower)."""
         with contextlib.suppress(OSError):
             for index in sorted(self._dirty):
                 blob = pickle.dumps((self.format, self._shards[index]), pickle.HIGHEST_PROTOCOL)
                 atomic_write_bytes(Path(self._path(index)), blob, durable=False)
-                written += 1
         self._dirty.clear()
-        return written

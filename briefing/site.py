@@ -38,11 +38,11 @@ class BuildReport:
     site_dir: Path
     pages: int
     seconds: float
+    size: sitesize.SiteSize  # the built site's files and bytes, measured by the build
     incremental: bool = False
     jobs: int = 1
     engine: str = engines.DEFAULT
     rebuilt: int = 0  # docs files built (in an incremental build, those that changed)
-    size: sitesize.SiteSize | None = None  # the built site's files and bytes
     skipped: bool = False  # nothing changed: the engine was not run at all
 
 
@@ -306,7 +306,7 @@ def build_site(
     seconds = time.monotonic() - started
     pages = sum(1 for output in outputs if output.endswith(".html"))
     rebuilt = len(changed) if dirty else len(outputs)
-    return BuildReport(target, pages, seconds, dirty, jobs, engine.name, rebuilt, size, idle)
+    return BuildReport(target, pages, seconds, size, dirty, jobs, engine.name, rebuilt, idle)
 
 
 def _intact(target: Path, state: dict[str, Any]) -> sitesize.SiteSize | None:

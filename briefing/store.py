@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import fnmatch
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
@@ -34,6 +36,7 @@ LEDGER_HEADER = (
     "# Append-only. Deleting an article file keeps its line here, so it never comes back.\n"
 )
 TEMP_GLOB = ".*.tmp"  # atomic_write's temporary files, left behind only by a killed run
+_IS_TEMP = re.compile(fnmatch.translate(TEMP_GLOB)).match
 
 
 @contextlib.contextmanager
@@ -237,7 +240,7 @@ class ContentStore:
         # os.walk and strings: Path.rglob costs a tenth of a second at 10,000 articles.
         for folder, _, names in os.walk(self.content_dir):
             for name in names:
-                if name.startswith(".") and name.endswith(".tmp"):  # TEMP_GLOB
+                if _IS_TEMP(name):
                     tmp = Path(folder, name)
                     with contextlib.suppress(FileNotFoundError):
                         tmp.unlink()
