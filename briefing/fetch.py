@@ -50,13 +50,25 @@ class FetchError(Exception):
     """A feed could not be fetched; the message says why, for the run report.
 
     ``status`` is the feed's outcome ("failed", "gone", "skipped"); ``retry_after`` is the raw
-    Retry-After header of a 429/503, which ingest turns into a time to wait until.
+    Retry-After header of a 429/503, which ingest turns into a time to wait until; ``code`` the
+    HTTP status, when the server answered with one; ``network`` is True when the host could not
+    be reached in time (no address, refused, timed out), so a caller may skip it for a while.
     """
 
-    def __init__(self, message: str, *, status: str = "failed", retry_after: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: str = "failed",
+        retry_after: str = "",
+        code: int = 0,
+        network: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.code = code
+        self.network = network
 
 
 @dataclass(frozen=True)
@@ -292,6 +304,22 @@ def fetch_http(
     validators: dict[str, str] | None = None,
 ) -> Fetched:
     """GET a feed within ``limits.deadline`` seconds, with the byte cap on the decoded body."""
+    return fetch_url(feed.url, client, limits, _request_headers(validators))
+
+
+def fetch_url(
+    url: str,
+    client: httpx.Client,
+    limits: Limits,
+    headers: dict[str, str] | None = None,
+    *,
+    method: str = "GET",
+    content: bytes | None = None,
+    accept: Callable[[httpx.Response], None] | None = None,
+) -> Fetched:
+    """One request within ``limits.deadline`` seconds (name lookup, redirects and the body's
+    last byte included), with the byte cap on the decoded body. ``accept`` sees the response
+    before its body is read and may raise ``FetchError`` (a PDF where a page was wanted)."""
     started = time.monotonic()
     timeout = httpx.Timeout(
         min(limits.read_timeout, limits.deadline),
@@ -302,9 +330,10 @@ def fetch_http(
     with _Watchdog(limits.deadline) as watchdog:
         try:
             with client.stream(
-                "GET",
-                feed.url,
-                headers=_request_headers(validators),
+                method,
+                url,
+                headers=headers or {},
+                content=content,
                 timeout=timeout,
                 extensions={"trace": watchdog.trace},
             ) as response:
@@ -312,6 +341,8 @@ def fetch_http(
                     return Fetched(b"", str(response.url), dict(response.headers), True)
                 if response.status_code >= 400:
                     raise _status_error(response)
+                if accept is not None:
+                    accept(response)
                 decoder = _Decoder(response.headers.get("content-encoding", ""), limits.max_bytes)
                 chunks = [decoder.feed(raw) for raw in response.iter_raw()]
                 if watchdog.fired or time.monotonic() - started > limits.deadline:
@@ -326,28 +357,33 @@ def fetch_http(
                 # a read timeout as long as it, too
                 raise _deadline_error(limits, clock.stalled_lookup) from None
             if clock.stalled_lookup:
-                raise FetchError(f"timed out: {exc}") from None
+                raise FetchError(f"timed out: {exc}", network=True) from None
             if isinstance(exc, httpx.TimeoutException):
-                raise FetchError(f"timed out ({type(exc).__name__})") from None
-            raise FetchError(f"{type(exc).__name__}: {exc}") from None
+                raise FetchError(f"timed out ({type(exc).__name__})", network=True) from None
+            network = isinstance(exc, httpx.ConnectError | httpx.RemoteProtocolError)
+            raise FetchError(f"{type(exc).__name__}: {exc}", network=network) from None
         finally:
             _CLOCK.reset(token)
 
 
 def _deadline_error(limits: Limits, stalled_lookup: str = "") -> FetchError:
     why = f" (no answer from the resolver for {stalled_lookup})" if stalled_lookup else ""
-    return FetchError(f"took longer than the {limits.deadline:g} s deadline{why}")
+    msg = f"took longer than the {limits.deadline:g} s deadline{why}"
+    return FetchError(msg, network=True)
 
 
 def _status_error(response: httpx.Response) -> FetchError:
     code = response.status_code
     reason = response.reason_phrase or "error"
     if code == 410:
-        return FetchError(f"HTTP 410 {reason}: the feed is gone", status="gone")
+        return FetchError(f"HTTP 410 {reason}: the feed is gone", status="gone", code=code)
     if code in (429, 503):
         retry = response.headers.get("Retry-After", "").strip()
         when = f"; Retry-After: {retry}" if retry else ""
         return FetchError(
-            f"HTTP {code} {reason}{when} (skipped this run)", status="skipped", retry_after=retry
+            f"HTTP {code} {reason}{when} (skipped this run)",
+            status="skipped",
+            retry_after=retry,
+            code=code,
         )
-    return FetchError(f"HTTP {code} {reason}")
+    return FetchError(f"HTTP {code} {reason}", code=code)
