@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@rm -rf $(DEMO) && mkdir -p build && cp -R examples/demo $(DEMO)
 	cd $(DEMO) && ../../$(BIN)/briefing ingest
+	cd $(DEMO) && ../../$(BIN)/briefing read
 	cd $(DEMO) && ../../$(BIN)/briefing analyze
 	cd $(DEMO) && ../../$(BIN)/briefing build
 	@echo "Demo site built in $(DEMO)/site/ — preview it with: cd $(DEMO) && ../../$(BIN)/briefing serve  (then open http://127.0.0.1:8000/)"

@@ -1,7 +1,8 @@
 """``make bench`` / ``python -m bench``: the scale benchmark, a table per N, bench/RESULTS.md.
 
 ``python -m bench ingest ...`` runs the ingest benchmark (``bench/bench_ingest.py``) instead,
-``python -m bench analyze ...`` the bulk-analysis benchmark (``bench/bench_analyze.py``).
+``python -m bench analyze ...`` the bulk-analysis benchmark (``bench/bench_analyze.py``),
+``python -m bench read ...`` the read step's cost per page (``bench/bench_read.py``).
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def main(argv: list[str]) -> int:
         from .ci import main as ci_main
 
         return ci_main(argv[1:])
-    if argv[:1] in (["ingest"], ["analyze"]):  # these benchmarks live in their own modules
+    if argv[:1] in (["ingest"], ["analyze"], ["read"]):  # benchmarks in modules of their own
         module = importlib.import_module(f"bench.bench_{argv[0]}")
         return int(module.main(argv[1:]))
     args = _parser().parse_args(argv)

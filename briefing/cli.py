@@ -14,13 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, sitesize
 from .config import load_site
 from .engines import ENGINES
 from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
 from .models import SiteConfig
+
+if TYPE_CHECKING:
+    from .read import ReadReport
 
 log = logging.getLogger("briefing")
 
@@ -192,6 +195,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    from .pipeline import read_site
+
+    config = _site(args)
+    if args.budget is not None and args.budget < 0:
+        raise UsageError("--budget must be 0 or more pages")
+    report = read_site(config, datetime.now(UTC), args.budget)
+    if report is None:
+        print("read nothing: reading is switched off (read: false under extra.briefing)")
+        return OK
+    print_read_report(report)
+    return OK
+
+
+def print_read_report(report: ReadReport) -> None:
+    """The read step's notes (hosts skipped) and summary line, for ``read`` and ``publish``."""
+    prefix = "::notice::" if in_github_actions() else ""
+    for note in report.notes:
+        print(f"{prefix}{_escape_command(note) if prefix else note}", file=sys.stderr)
+    print(report.line())
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     return analyze_and_report(_site(args), args.refresh, args.analyzer)
 
@@ -263,13 +288,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.retries < 0:
         raise UsageError("--retries must be 0 or more")
     author = args.author or BOT
-    options = PublishOptions(args.push, args.remote, args.branch, args.retries, author)
+    options = PublishOptions(
+        args.push, args.remote, args.branch, args.retries, author, read=not args.no_read
+    )
     limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
     report = publish(Path(args.root), datetime.now(UTC), options, limits)
     # Warnings, not errors: a dead feed must not stop the deploy of everything else.
     prefix = "::warning::" if in_github_actions() else ""
     for result in report.ingest.failed:
         print(f"{prefix}feed {result.feed!r} failed: {result.error}", file=sys.stderr)
+    if report.read is not None:
+        print_read_report(report.read)
+    elif report.read_error:
+        print(f"{prefix}read failed: {report.read_error}", file=sys.stderr)
     if report.analyze.status == "failed":
         print(f"{prefix}analyze failed: {report.analyze.detail}", file=sys.stderr)
     committed = (
@@ -348,6 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto (default, or $BRIEFING_ANALYZER): the model when an endpoint is set"
         " (BRIEFING_LLM_BASE_URL or extra.briefing.model_url), else offline",
     )  # fmt: skip
+    p = command(
+        "read", cmd_read,
+        "Read the original pages of articles not yet read (robots.txt, budget, cache).",
+    )  # fmt: skip
+    p.add_argument(
+        "--budget", type=int, metavar="PAGES",
+        help="pages to fetch in this run (default: extra.briefing.read_budget, or 150)",
+    )  # fmt: skip
     command("render", cmd_render, "Write the generated Markdown pages into docs/.")
     p = command("build", cmd_build, "Render, then build the site with MkDocs (strict) into site/.")
     p.add_argument("--site-dir", metavar="DIR", help="where to build (default: site/)")
@@ -386,6 +425,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=45.0, metavar="SECONDS",
         help="deadline for fetching one feed (default 45)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-read", action="store_true",
+        help="do not read the new articles' pages (as read: false under extra.briefing)",
     )  # fmt: skip
     p = sub.add_parser(
         "new", help="Create a new briefing repository in DIR (like mkdocs new).",

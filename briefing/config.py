@@ -73,6 +73,13 @@ def load_site(root: Path) -> SiteConfig:
         known = ", ".join(ENGINES)
         msg = f"extra.briefing.engine: unknown engine {engine!r} (known: {known})"
         raise ConfigError(mkdocs_file, 1, msg)
+    try:
+        read_budget = int(options.get("read_budget", 150))
+    except (TypeError, ValueError):
+        read_budget = -1
+    if read_budget < 0:
+        msg = "extra.briefing.read_budget must be a whole number of pages (0 or more)"
+        raise ConfigError(mkdocs_file, 1, msg)
     return SiteConfig(
         root=root,
         site_name=str(mkdocs.get("site_name") or "Briefing"),
@@ -85,6 +92,9 @@ def load_site(root: Path) -> SiteConfig:
         engine=engine,
         model="off" if options.get("model") is False else str(options.get("model") or ""),
         model_url=str(options.get("model_url") or ""),
+        read=options.get("read", True) is not False,
+        read_budget=read_budget,
+        read_from=str(options.get("read_from") or ""),
     )
 
 

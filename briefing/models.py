@@ -64,6 +64,9 @@ class SiteConfig:
     engine: str = "mkdocs"  # what builds the site: mkdocs or properdocs (engines.py)
     model: str = ""  # the model that drafts analyses (llm.py); "off" switches it off
     model_url: str = ""  # its OpenAI-compatible endpoint; environment variables win
+    read: bool = True  # the read step fetches articles' pages (read.py); False switches it off
+    read_budget: int = 150  # pages read per run
+    read_from: str = ""  # a folder standing in for the web (the offline demo), else ""
 
     @property
     def content_dir(self) -> Path:
@@ -110,7 +113,24 @@ class Article:
         return self.body.strip()
 
     @property
+    def original(self) -> str:
+        """The link readers follow to the article: the publisher's page where the read step
+        found it (a Google News link resolved), else the feed's link; tracking parameters
+        dropped either way."""
+        from .urls import strip_tracking
+
+        read = self.extra.get("read")
+        resolved = read.get("url") if isinstance(read, dict) else None
+        if isinstance(resolved, str) and resolved.startswith(("http://", "https://")):
+            return strip_tracking(resolved)
+        return strip_tracking(self.link)
+
+    @property
     def domain(self) -> str:
+        """The host shown beside the original link: the page read, else the publisher's site."""
+        read = self.extra.get("read")
+        if isinstance(read, dict) and isinstance(read.get("url"), str):
+            return domain_of(read["url"])
         return domain_of(self.publisher_url or self.link)
 
 

@@ -1,6 +1,7 @@
 """One function per command, calling the stages in the order of the data flow:
 
-feeds.yml ─► ingest ─► content/ ─► render ─► docs/ ─► mkdocs build ─► site/
+feeds.yml ─► ingest ─► content/ ─► read (pages, once) ─► analyze ─► content/
+content/ ─► render ─► docs/ ─► mkdocs build ─► site/
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .analyze import AnalyzeReport
     from .fetch import Limits
     from .ingest import IngestReport, OnFetched, OnResult
+    from .read import ReadReport
     from .render import RenderReport
     from .site import BuildReport
 
@@ -42,6 +44,18 @@ def ingest_site(
     from .ingest import ingest
 
     return ingest(config, now, limits, on_fetched=on_fetched, on_result=on_result)
+
+
+def read_site(config: SiteConfig, now: datetime, budget: int | None = None) -> ReadReport | None:
+    """Read the original pages of articles never read, within the run's page budget (the
+    site's ``read_budget`` unless ``budget`` is given); None when reading is switched off."""
+    if not config.read or budget == 0:
+        return None
+    from .read import ReadSettings, read
+
+    mirror = config.root / config.read_from if config.read_from else None
+    settings = ReadSettings(budget=config.read_budget if budget is None else budget, mirror=mirror)
+    return read(config, now, settings)
 
 
 def render_site(config: SiteConfig) -> RenderResult:

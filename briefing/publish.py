@@ -1,8 +1,9 @@
 """Publish: bring a briefing repository's content up to date, commit it and push it.
 
-ingest → analyze → commit ``content/`` as a bot (only when something changed) → push, fetching
-and rebasing a bounded number of times when the branch moved meanwhile. The publish workflow
-runs ``briefing publish --push``; the tests run the same command on local git repositories.
+ingest → read → analyze → commit ``content/`` as a bot (only when something changed) → push,
+fetching and rebasing a bounded number of times when the branch moved meanwhile. The publish
+workflow runs ``briefing publish --push``; the tests run the same command on local git
+repositories.
 
 Git is driven through its command line (the I/O edge of this module); nothing here rewrites an
 article: the commit holds exactly what ingest and analyze wrote, and a rebase that would have
@@ -19,12 +20,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import load_site
 from .errors import BriefingError
 from .fetch import Limits
 from .ingest import IngestReport
+from .models import SiteConfig
 from .pipeline import ingest_site
+
+if TYPE_CHECKING:
+    from .read import ReadReport
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,7 @@ class PublishOptions:
     branch: str = "main"
     retries: int = 3  # fetch-rebase-push rounds after the first push is rejected
     author: str = BOT  # "Name <email>"
+    read: bool = True  # read the new articles' pages (unless the site switched reading off)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class PublishReport:
     pushed: bool
     push_attempts: int
     seconds: float
+    read: ReadReport | None = None  # None: reading off, or it failed (``read_error`` says why)
+    read_error: str = ""
 
 
 # -- git ------------------------------------------------------------------------------------
@@ -184,6 +193,7 @@ def publish(
 
     config = load_site(root)  # after the sync: an editor may have changed the feeds
     report = ingest_site(config, now, limits)
+    read, read_error = _read(config, now) if options.read else (None, "")
     analyzed = analyze(config.root)
     if analyzed.status == "failed":
         log.warning("analyze failed (%s); publishing without new drafts", analyzed.detail)
@@ -208,7 +218,20 @@ def publish(
             attempts = _push(git, options)
             commit = git.run("rev-parse", "HEAD") if commit else commit
     seconds = time.monotonic() - started
-    return PublishReport(report, analyzed, changed, commit, attempts > 0, attempts, seconds)
+    return PublishReport(
+        report, analyzed, changed, commit, attempts > 0, attempts, seconds, read, read_error
+    )
+
+
+def _read(config: SiteConfig, now: datetime) -> tuple[ReadReport | None, str]:
+    """The read step, never fatal: a failure leaves the articles to the next run."""
+    from .pipeline import read_site
+
+    try:
+        return read_site(config, now), ""
+    except Exception as exc:
+        log.debug("read failed", exc_info=True)
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _message(report: IngestReport, changed: tuple[str, ...]) -> str:

@@ -1,0 +1,174 @@
+"""Quoting an article, never copying it: its lead, the sentences that carry its substance, and
+the rule that nothing briefing writes holds 60 consecutive words of it.
+
+``content/`` and the site are public; an article's text is the publisher's. briefing keeps the
+full text in its cache (``.cache/``) and publishes only short, attributed quotations:
+
+- the **lead**: the article's first sentence or two, under ``LEAD_WORDS`` words;
+- **key sentences**: one or two more, chosen by an extractive scorer (below), never next to the
+  lead or to each other in the article, so no quotation runs on into another;
+- ``longest_run`` measures the longest run of consecutive words a text shares with the article;
+  drafts are built under ``MAX_RUN`` and the tests hold ``content/`` and ``site/`` to it.
+
+The scorer is TextRank's sentence similarity (shared content words over the log of the two
+sentences' lengths, Mihalcea & Tarau 2004) summed over the article (centrality), weighted by how
+much a sentence shares with the headline and lead (it is about this story), with a mild
+preference for earlier sentences (news is written top-down) and for sentences that carry a
+figure or a quotation (they are the substance a reader looks for). Measured on the extraction
+fixtures in ``tests/fixtures/pages`` (tests/test_read.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from .stories import STEM, STOP_WORDS
+
+LEAD_WORDS = 55  # the lead quote: at most two sentences and fewer words than this
+KEY_WORDS = 45  # a key sentence longer than this is not quoted
+MAX_RUN = 60  # never this many consecutive words of an article in anything published
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st mt no nos vs etc inc ltd co corp gov sen rep gen lt col capt sgt
+    jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig jr sr""".split()  # noqa: SIM905
+)
+_BREAK = re.compile(r"(?<=[.!?…])([\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9À-Ý])")
+_TOKEN = re.compile(r"\w+")
+_FIGURE = re.compile(r"\d")
+_QUOTE = re.compile(r"[“\"]\s*\w.{12,}?[”\"]")
+_NOT_PROSE = re.compile(
+    r"^(?:read more|related|see also|sign up|subscribe|click|photo|image|copyright|advertisement"
+    r"|follow us|share this|listen to|watch:|updated|published)\b",
+    re.IGNORECASE,
+)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as compared for quotation: case-folded letters and digits."""
+    return _TOKEN.findall(text.casefold())
+
+
+def sentences(text: str) -> list[str]:
+    """A paragraph's sentences. A full stop after a common abbreviation ("Dr.", "Nov.") or an
+    initial ("J. Smith") does not end a sentence."""
+    pieces = _BREAK.split(" ".join(text.split()))
+    # re.split with one group: [text, closer, text, closer, ...]
+    found: list[str] = []
+    for index in range(0, len(pieces), 2):
+        piece = pieces[index] + (pieces[index + 1] if index + 1 < len(pieces) else "")
+        if found and _continues(found[-1]):
+            found[-1] = f"{found[-1]} {piece}"
+        else:
+            found.append(piece)
+    return [s.strip() for s in found if s.strip()]
+
+
+def _continues(sentence: str) -> bool:
+    """True when ``sentence`` ends in an abbreviation or initial, not a sentence's end."""
+    if not sentence.endswith("."):
+        return False
+    last = sentence[:-1].rsplit(" ", 1)[-1].lstrip('(“"‘').casefold()
+    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """The main text's paragraphs (one per line, as extracted), each as its sentences."""
+    return [sentences(line) for line in text.splitlines() if line.strip()]
+
+
+def _is_prose(sentence: str) -> bool:
+    count = len(words(sentence))
+    return count >= 6 and not _NOT_PROSE.match(sentence) and sentence[-1:] in '.!?”"’…'
+
+
+def lead(text: str) -> str:
+    """The article's lead: the first sentence, and the second if both together stay under
+    ``LEAD_WORDS`` words. A first sentence that long is cut at a word, with "…"."""
+    for sentences_ in paragraphs(text):
+        prose = [s for s in sentences_ if _is_prose(s)]
+        if not prose or len(words(" ".join(sentences_))) < 12:
+            continue  # a dateline, byline or kicker, not the lead
+        first = prose[0]
+        if len(words(first)) >= LEAD_WORDS:
+            return cut_words(first, 40)
+        if len(prose) > 1 and len(words(f"{first} {prose[1]}")) < LEAD_WORDS:
+            return f"{first} {prose[1]}"
+        return first
+    return ""
+
+
+def cut_words(text: str, count: int) -> str:
+    """The first ``count`` words of ``text`` (as written), then "…"."""
+    spans = list(re.finditer(r"\S+", text))
+    if len(spans) <= count:
+        return text
+    return text[: spans[count - 1].end()].rstrip(",;:—–-") + "…"
+
+
+def _stems(sentence: str) -> frozenset[str]:
+    return frozenset(
+        w[:STEM] for w in words(sentence) if len(w) >= 4 and w not in STOP_WORDS and w.isalpha()
+    )
+
+
+def key_sentences(text: str, headline: str = "", count: int = 2) -> list[str]:
+    """Up to ``count`` sentences that carry the article's substance, in the article's order;
+    never the lead, nor a sentence next to the lead or to another one chosen."""
+    flat = [s for para in paragraphs(text) for s in para]
+    opening = lead(text)
+    lead_end = 0
+    if opening:
+        position = next((i for i, s in enumerate(flat) if opening.startswith(s[:40])), -1)
+        lead_end = position + len(sentences(opening))
+    stems = [_stems(s) for s in flat]
+    about = _stems(f"{headline} {opening}")
+    scores: dict[int, float] = {}
+    for i, own in enumerate(stems):
+        if i <= lead_end or not _is_prose(flat[i]) or len(words(flat[i])) > KEY_WORDS:
+            continue
+        if len(own) < 3 or flat[i].endswith("?"):
+            continue
+        centrality = sum(
+            len(own & other) / (math.log(len(own) + 1) + math.log(len(other) + 1))
+            for j, other in enumerate(stems)
+            if j != i and other
+        )
+        topical = 1.0 + len(own & about) / max(len(about), 1)
+        substance = 1.0 + 0.3 * bool(_FIGURE.search(flat[i])) + 0.3 * bool(_QUOTE.search(flat[i]))
+        early = 1.0 / (1.0 + 0.05 * i)
+        scores[i] = centrality * topical * substance * early
+    chosen: list[int] = []
+    for i in sorted(scores, key=lambda i: (-scores[i], i)):
+        if all(abs(i - j) > 1 for j in chosen):
+            chosen.append(i)
+        if len(chosen) == count:
+            break
+    return [flat[i] for i in sorted(chosen)]
+
+
+def longest_run(source: Iterable[str] | str, text: str) -> int:
+    """The longest run of consecutive words that ``text`` shares with ``source`` (its words,
+    or its text), word for word (case and punctuation aside)."""
+    a = words(source) if isinstance(source, str) else list(source)
+    b = words(text)
+    if not a or not b:
+        return 0
+    at: dict[str, list[int]] = {}
+    for index, word in enumerate(a):
+        at.setdefault(word, []).append(index)
+    best = 0
+    previous: dict[int, int] = {}  # run length ending at a[i] for the previous word of b
+    for word in b:
+        current: dict[int, int] = {}
+        for i in at.get(word, ()):
+            current[i] = previous.get(i - 1, 0) + 1
+            best = max(best, current[i])
+        previous = current
+    return best
+
+
+def within(source: Sequence[str] | str, text: str, limit: int = MAX_RUN) -> bool:
+    """True when ``text`` holds fewer than ``limit`` consecutive words of ``source``."""
+    return longest_run(source, text) < limit
