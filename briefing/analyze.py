@@ -132,6 +132,17 @@ def is_offline(state: Editorial) -> bool:
     return state.state == DRAFT and state.by in OFFLINE_NAMES
 
 
+def read_since(article: Article) -> bool:
+    """True when the article's page was read after its draft was written (the draft does not
+    record the text it was drafted from)."""
+    from .read import record_of
+
+    read_hash = record_of(article).get("hash")
+    draft_record = article.extra.get("analysis")
+    drafted_from = draft_record.get("read") if isinstance(draft_record, dict) else None
+    return isinstance(read_hash, str) and read_hash != drafted_from
+
+
 def model_order(articles: list[Article], briefing: Briefing) -> list[Article]:
     """Where a model's few calls matter most: the newest day first; on a day, every story's
     first article before any follower; then stories covered by more outlets first."""
@@ -176,7 +187,18 @@ def analyze(
         needed = model is not None or refresh or any(st.state == NONE for st in states.values())
         # Nothing to draft (a run that brought nothing new, offline): no need to know the
         # briefing as a whole.
-        briefing = Briefing.of(updated if needed else [], config.timezone)
+        from .read import PageCache, record_of
+
+        pages = PageCache(config.cache_dir)
+
+        def reading(article: Article) -> str:
+            record = record_of(article)
+            return pages.text(str(record["url"])) if record.get("status") == "ok" else ""
+
+        # An untouched offline draft written before its article was read is drafted again.
+        reread = {a.id for a in updated if is_offline(states[a.id]) and read_since(a)}
+        needed = needed or bool(reread)
+        briefing = Briefing.of(updated if needed else [], config.timezone, reading)
         counts: Counter[str] = Counter()
         written: set[str] = set()
 
@@ -199,8 +221,12 @@ def analyze(
             written.add(article.id)
             return True
 
-        def drafted(text: str, by: str) -> dict[str, Any]:
-            return {"analysis": {"state": DRAFT, "by": by, "hash": text_hash(text)}}
+        def drafted(article: Article, text: str, by: str) -> dict[str, Any]:
+            record = {"state": DRAFT, "by": by, "hash": text_hash(text)}
+            read_hash = record_of(article).get("hash")
+            if isinstance(read_hash, str):  # what it was drafted from (``read_since``)
+                record["read"] = read_hash
+            return {"analysis": record}
 
         open_ = [a for a in updated if states[a.id].state == NONE or is_offline(states[a.id])]
         if model is not None:
@@ -208,7 +234,8 @@ def analyze(
                 if not model.available():
                     break
                 text = model.draft(article, briefing)
-                if text and write(article, drafted(text, model.name), f"\n{text}", now=True):
+                record = drafted(article, text or "", model.name)
+                if text and write(article, record, f"\n{text}", now=True):
                     counts["model"] += 1
                     counts["drafted"] += states[article.id].state == NONE
         for article in stories.oldest_first(updated):
@@ -216,14 +243,16 @@ def analyze(
             if state.state == REVIEWED:
                 counts["reviewed"] += 1
                 continue
-            if article.id in written or (
-                state.state == DRAFT and not (refresh and is_offline(state))
-            ):
+            redraft = is_offline(state) and (refresh or article.id in reread)
+            if article.id in written or (state.state == DRAFT and not redraft):
                 continue
             text, by = drafter(article, briefing)
+            record = drafted(article, text, by)
             if state.state == DRAFT and text.strip() == article.analysis:
+                if article.id in reread:  # the same text: record what it was drafted from
+                    write(article, record, None)
                 continue
-            if write(article, drafted(text, by), f"\n{text}"):
+            if write(article, record, f"\n{text}"):
                 counts["refreshed" if state.state == DRAFT else "drafted"] += 1
         for article in updated:
             if article.id in assigned and article.id not in written:

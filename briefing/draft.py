@@ -21,7 +21,7 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,18 +31,20 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from . import quoting
 from .memo import memoized
 from .models import Article
 from .stories import STEM, STOP_WORDS, Story, group, plain_words, stems, words
 
-OFFLINE = "briefing-offline/2"
-OFFLINE_NAMES = frozenset({"briefing-offline/1", OFFLINE})  # every version of the offline analyzer
+OFFLINE = "briefing-offline/3"
+# every version of the offline analyzer
+OFFLINE_NAMES = frozenset({"briefing-offline/1", "briefing-offline/2", OFFLINE})
 LEAD_LIMIT = 280
 NEIGHBOURS = 8  # stories read on each side of a story in one key's list
 CONNECTIONS = 4  # earlier stories named in a draft
 LATER = 2  # later stories named in a draft
 TIMELINE = 5  # a story's reports listed in one draft (the first ones and this one)
-RECENT = 3  # the stories just before, for a report the briefing has no thread for
+OUTLETS = 3  # other outlets an article's draft names (its story page lists them all)
 
 # Characters that Markdown, its extensions (attr_list, tables, emoji, magic links) or the
 # browser could read as syntax. Backslash escapes where Markdown honours them, entities where
@@ -52,7 +54,8 @@ _ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: f"&#{ord(c)};" for c in
 _URL_OR_CODE = re.compile(r":(?=[/\w])")  # "https://", ":emoji:"; not "Opinion: the"
 
 
-_BLOCK_START = re.compile(r"^(?:[-+]|\d+(?=[.)]))")
+# "1. " and "1) " open a list; "3.1 metres" does not (and must not show as "3\.1").
+_BLOCK_START = re.compile(r"^(?:[-+]|\d+(?=[.)](?:\s|$)))")
 
 
 _ESCAPES = str.maketrans({**{c: "\\" + c for c in _BACKSLASH}, **_ENTITY})
@@ -100,12 +103,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'])")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z](?:\s+(?:of\s+)?[A-Z][\w'’-]*[A-Za-z])+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _NAME_OPENERS = frozenset({"The", "A", "An", "Opinion", "Residents", "Analysts", "Developers"})
-_FIGURE = re.compile(
-    r"(?<![\w.])\d[\d,.]*(?:[-–]\d+)?(?:[-\s](?:per cent|percent|%|MW|GW|kW|MWh|GWh|km|metres?|"
-    r"meters?|million|billion|trillion|turbines?|homes|households|residents|people|jobs|years?|"
-    r"months?|weeks?|days?|votes?)\b"
-    r"|%|[-–]\w+)?"
-)
 
 
 def lead(snippet: str) -> tuple[str, bool]:
@@ -122,11 +119,20 @@ def lead(snippet: str) -> tuple[str, bool]:
     return taken, taken != text
 
 
+def title_case(sentence: str) -> bool:
+    """True for a Title-Case headline ("Studio To Release Harbor Days Spinoff"), whose
+    capitals say nothing about names."""
+    long = [w for w in sentence.split() if len(w) > 3 and w[0].isalpha()]
+    return len(long) >= 4 and sum(w[0].isupper() for w in long) * 10 >= len(long) * 7
+
+
 @memoized
 def names_in(text: str) -> frozenset[str]:
     """Capitalised multi-word names ("Tidewell Energy Cooperative") in a text. A run of
-    capitalised words longer than five is a Title-Case headline, not a name."""
+    capitalised words longer than five, or any run in a Title-Case sentence, is a headline's
+    style, not a name."""
     found = set()
+    text = " ".join(s for s in sentences(text) if not title_case(s))
     for match in _NAME.finditer(text):
         parts = match.group(0).split()
         while parts and parts[0] in _NAME_OPENERS:
@@ -136,13 +142,6 @@ def names_in(text: str) -> frozenset[str]:
         if 2 <= len(parts) <= 5:
             found.add(" ".join(parts))
     return frozenset(found)
-
-
-def figures_in(text: str) -> list[str]:
-    """Numbers with their unit ("1.5 MW", "7-2", "28-metre") in order of appearance; a bare
-    number says too little to quote."""
-    found = (m.group(0).rstrip(".,") for m in _FIGURE.finditer(text))
-    return list(dict.fromkeys(f for f in found if not _BARE.fullmatch(f)))
 
 
 def sentences(text: str) -> list[str]:
@@ -200,12 +199,19 @@ class Briefing:
     names_of: dict[str, frozenset[str]]  # article id -> the names in it
     articles: int
     zone: ZoneInfo
+    # The main text read from an article's page ("" when it was not read): read.PageCache.
+    reading: Callable[[Article], str] = field(default=lambda _: "", compare=False, repr=False)
     # What every member of a story shares (its connections, its headlines' own words),
     # computed once per story: drafting a 60-article story must not redo it 60 times.
     memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, articles: Sequence[Article], timezone: str = "UTC") -> Briefing:
+    def of(
+        cls,
+        articles: Sequence[Article],
+        timezone: str = "UTC",
+        reading: Callable[[Article], str] | None = None,
+    ) -> Briefing:
         stories = tuple(group(articles))
         story_of = {a.id: s for s in stories for a in s.articles}
         keys: dict[str, dict[str, str]] = {}
@@ -257,7 +263,7 @@ class Briefing:
             by_publisher[article.publisher].append(article)
         return cls(
             stories, story_of, names, keys, dict(by_key), weight, dict(by_publisher), first_named,
-            names_of, len(articles), ZoneInfo(timezone),
+            names_of, len(articles), ZoneInfo(timezone), reading or (lambda _: ""),
         )  # fmt: skip
 
     def date(self, moment: datetime) -> str:
@@ -310,20 +316,12 @@ class Briefing:
                 new.append(name)
         return new
 
-    def earlier_by(self, article: Article) -> tuple[int, Article | None]:
-        """How many articles the publisher had in the briefing before this one, and the last."""
+    def published_before(self, article: Article) -> int:
+        """How many articles the publisher had in the briefing before this one."""
         items = self.by_publisher.get(article.publisher, [])
-        at = bisect.bisect_left(
+        return bisect.bisect_left(
             items, (article.published, article.id), key=lambda a: (a.published, a.id)
         )
-        return at, items[at - 1] if at else None
-
-    def recent_before(self, story: Story, count: int) -> list[Story]:
-        """The stories that started last before ``story`` (its context on a quiet day)."""
-        at = bisect.bisect_left(
-            self.stories, (story.first.published, story.id), key=lambda s: (s.first.published, s.id)
-        )
-        return list(self.stories[max(0, at - count) : at])
 
 
 def _gap(before: datetime, after: datetime) -> str:
@@ -356,41 +354,8 @@ def number(n: int) -> str:
     return _NUMBER[n] if 0 <= n < len(_NUMBER) else str(n)
 
 
-def distinctive(story: Story, weight: dict[str, float]) -> dict[str, list[str]]:
-    """``{article id: words of its headline that no other headline of the story has}`` (at most
-    two each, longest first; never the briefing's subject words). Linear in the story's size:
-    one count of stems per story."""
-    if len(story.articles) < 2:
-        return {}
-    own = {a.id: _word_keys(a.title) for a in story.articles}
-    count = Counter(stem for found in own.values() for stem in found)
-    return {
-        aid: sorted(
-            (w for s, w in found.items() if count[s] == 1 and f"w:{s}" in weight),
-            key=lambda w: -len(w),
-        )[:2]
-        for aid, found in own.items()
-    }
-
-
 def _chronological(found: list[tuple[Story, list[str]]]) -> list[tuple[Story, list[str]]]:
     return sorted(found, key=lambda item: (item[0].first.published, item[0].id))
-
-
-_BARE = re.compile(r"[\d,.]+")
-_DIGITS = re.compile(r"\d[\d,.–-]*\d|\d")
-_DASHES = str.maketrans("–—", "--")
-
-
-def _only_figures(article: Article, others: Iterable[Article]) -> list[str]:
-    """Figures of this article whose number no other article gives ("5–1 vote" and "voted 5–1"
-    are the same figure)."""
-    seen = {n for o in others for n in _DIGITS.findall(_text_of(o).translate(_DASHES))}
-    return [
-        f
-        for f in figures_in(_text_of(article))
-        if _DIGITS.findall(f.translate(_DASHES))[0] not in seen
-    ][:3]
 
 
 def _entry(
@@ -402,7 +367,7 @@ def _entry(
         "date": briefing.date(first.published),
         "publisher": first.publisher,
         "own": False,
-        "link": source_link(f"“{first.title}”", first.link),
+        "link": source_link(f"“{first.title}”", first.original),
         "outlets": len(story.publishers),
         "others": number(len(story.publishers) - 1),
         "shared": list(shared)[:2],
@@ -410,27 +375,38 @@ def _entry(
     }
 
 
-def _new_words(briefing: Briefing, story: Story, article: Article) -> list[str]:
-    """Rare words of this article that no earlier story of the briefing has."""
-    result = []
-    names = " ".join(briefing.names.get(story.id, ())).casefold()
-    for stem, word in _word_keys(_text_of(article)).items():
-        members = briefing.by_key.get(f"w:{stem}")
-        if members and members[0].id == story.id and word not in names:
-            result.append(word)
-    return sorted(result, key=lambda w: (-len(w), w))[:3]
+def report(article: Article, text: str, others: Sequence[str] = ()) -> dict[str, Any]:
+    """What the article itself says, quoted and attributed: its lead and up to two key
+    sentences of its main ``text`` (the lead its file records when the text is not at hand),
+    together holding fewer than ``quoting.MAX_RUN`` consecutive words of it. ``others``: quotes
+    of the same article already in the draft, so that no two meet in a longer run."""
+    record = article.extra.get("read")
+    stored = record.get("lead") if isinstance(record, dict) else None
+    opening = quoting.lead(text) if text else str(stored or "")
+    keys = quoting.key_sentences(text, article.title) if text else []
+    author = record.get("author") if isinstance(record, dict) else ""
+    if text:  # the keys are never next to the lead; this holds for what the page shows whole
+        keys = [k for k in keys if quoting.within(text, " ".join([*others, opening, k]))]
+    return {
+        "publisher": article.publisher,
+        "author": author if isinstance(author, str) else "",
+        "lead": opening,
+        "keys": keys,
+    }
 
 
 def draft(article: Article, briefing: Briefing) -> str:
-    """The offline draft for one article, as Markdown paragraphs ending in a newline."""
+    """The offline draft for one article, as Markdown paragraphs ending in a newline: what the
+    article reports (quoted, when it was read), where it stands in its story, and the earlier
+    and later reports of the briefing that share its names."""
     story = briefing.story_of[article.id]
-    others = [a for a in story.articles if a.id != article.id]
     position = story.articles.index(article)
-    count, previous = briefing.earlier_by(article)
-    memo = (story.id, "distinctive")
-    if memo not in briefing.memo:
-        briefing.memo[memo] = distinctive(story, briefing.weight)
-    unique: dict[str, list[str]] = briefing.memo[memo]
+    count = briefing.published_before(article)
+    first_text = briefing.reading(story.first) if position else ""
+    first_report = report(story.first, first_text) if position else {"lead": ""}
+    others = [
+        p for p in dict.fromkeys(a.publisher for a in story.articles) if p != article.publisher
+    ]
     coverage: dict[str, Any] = {
         "publisher": article.publisher,
         "outlets": len(story.publishers),
@@ -441,55 +417,27 @@ def draft(article: Article, briefing: Briefing) -> str:
         ),
         "first": story.first,
         "first_date": briefing.date(story.first.published),
+        "first_lead": first_report["lead"] if first_report["lead"] else "",
         "gap": _gap(story.first.published, article.published) if position else "",
-        "own_words": unique.get(article.id, []),
-        "figures": _only_figures(article, others),
-        "timeline": [],
+        "names": others[:OUTLETS] if len(others) <= OUTLETS else [],
         "history": count,
         "nth": ordinal(count + 1),
-        "previous": _entry(briefing, briefing.story_of[previous.id], first=previous)
-        if previous
-        else None,
         "since": briefing.date(briefing.by_publisher[article.publisher][0].published),
     }
-    shown = (
-        [*story.articles[: TIMELINE - 1], article]
-        if len(story.articles) > TIMELINE
-        else story.articles
-    )
-    for item in dict.fromkeys(shown):
-        if item.id == article.id:
-            continue
-        item_lead, _ = lead(item.snippet)
-        coverage["timeline"].append(
-            {
-                "publisher": item.publisher,
-                "link": source_link(f"“{item.title}”", item.link),
-                "date": briefing.date(item.published),
-                "before": item.published <= article.published,
-                "gap": _gap(*sorted((item.published, article.published))),
-                "lead": item_lead.split(". ")[0] if item_lead else "",
-                "words": unique.get(item.id, []),
-            }
-        )
-    coverage["more"] = len(story.articles) - len(dict.fromkeys(shown))
-    earlier = briefing.connected(story)[:CONNECTIONS]
-    later = briefing.connected(story, later=True)[:LATER]
+    earlier = [item for item in briefing.connected(story) if item[1]][:CONNECTIONS]
+    later = [item for item in briefing.connected(story, later=True) if item[1]][:LATER]
     context = {
         "new_names": briefing.first_mentions(story, article),
-        "new_words": _new_words(briefing, story, article) if earlier else [],
         "earlier": [
             {**_entry(briefing, s, shared), "own": s.first.publisher == article.publisher}
             for s, shared in _chronological(earlier)
         ],
         "later": [_entry(briefing, s, shared) for s, shared in _chronological(later)],
-        "recent": []
-        if earlier
-        else [_entry(briefing, s) for s in briefing.recent_before(story, RECENT)],
         "publisher": article.publisher,
     }
     macros: Any = ENV.get_template("analysis.md.j2").module
     paragraphs = [
+        macros.report(report(article, briefing.reading(article))),
         macros.coverage(coverage),
         macros.new(context),
         macros.background(context),

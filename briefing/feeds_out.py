@@ -106,7 +106,7 @@ def rss(
     for article in latest:
         item = ET.SubElement(channel, "item")
         _add(item, "title", article.title)
-        _add(item, "link", f"{site}/{page_url(article)}" if site else article.link)
+        _add(item, "link", f"{site}/{page_url(article)}" if site else article.original)
         _add(item, "guid", article.id, isPermaLink="false")
         _add(item, "pubDate", format_datetime(article.published))
         _add(item, "description", describe(article))

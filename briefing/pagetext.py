@@ -214,19 +214,19 @@ class PageKit:
         return text
 
     def excerpt_of(self, article: Article) -> str:
-        """What listings show under a headline, never a restatement of it: a person's or a
-        model's analysis from its first sentence that adds something; for an offline draft,
-        the feed's snippet when it adds something, else the draft."""
+        """What listings show under a headline, never a restatement of it nor the briefing's
+        own coverage notes: the article's lead as read from its page; else the feed's snippet
+        when it adds something; else a person's or a model's analysis from its first sentence
+        that adds something. An offline draft without a lead says nothing worth listing."""
         if article.id not in self.excerpts_by_id:
-            offline = is_offline(editorial(article))
-            text = "" if offline else self._excerpt(article)
-            if (
-                not text
-                and not repeats_headline(article)
-                and adds_to(article.title, article.snippet)
-            ):
+            read = article.extra.get("read")
+            lead = read.get("lead") if isinstance(read, dict) else None
+            text = ""
+            if isinstance(lead, str) and adds_to(article.title, lead):
+                text = cut(lead)
+            elif not repeats_headline(article) and adds_to(article.title, article.snippet):
                 text = cut(article.snippet)
-            if not text and offline:
+            elif not is_offline(editorial(article)):
                 text = self._excerpt(article)
             self.excerpts_by_id[article.id] = text
         return self.excerpts_by_id[article.id]

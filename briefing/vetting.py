@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import nh3
 
+from . import quoting
 from .draft import markdown_text
 from .models import Article
 from .stories import STOP_WORDS
@@ -69,6 +70,16 @@ _MARKUP = re.compile(
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+# A quotation: text between quotation marks, three words at least (not a scare-quoted term).
+_QUOTATION = re.compile(r"[“\"]([^”\"“]+?\s+[^”\"“]+?\s+[^”\"“]+?)[”\"]")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers in a text, thousands separators dropped ("1,200" -> "1200")."""
+    return [n.replace(",", "") for n in _NUMBER.findall(text)]
+
+
 class Rejected(Exception):
     """The answer fails a check; its message is the reason, for the run's report."""
 
@@ -79,13 +90,25 @@ class Sources:
 
     headline: str
     publishers: frozenset[str]
-    text: str  # every publisher, headline and snippet given, case-folded
+    text: str  # every publisher, headline, snippet, lead and article text given, case-folded
+    numbers: frozenset[str] = frozenset()  # every number in them (``numbers``)
+    words: tuple[str, ...] = ()  # their words in order (``quoting.words``), for quotations
 
     @classmethod
-    def of(cls, article: Article, given: Iterable[Article]) -> Sources:
+    def of(cls, article: Article, given: Iterable[tuple[Article, str]]) -> Sources:
+        """``given``: each source article with the text of it the model saw (lead, main text)."""
         items = list(given)
-        text = " ".join(f"{a.publisher} {a.title} {a.snippet}" for a in items)
-        return cls(article.title, frozenset(a.publisher for a in items), text.casefold())
+        text = "\n".join(
+            f"{a.publisher} {a.title} {a.snippet} {a.published:%Y-%m-%d %H:%M} {more}"
+            for a, more in items
+        )
+        return cls(
+            article.title,
+            frozenset(a.publisher for a, _ in items),
+            text.casefold(),
+            frozenset(numbers(text)),
+            tuple(quoting.words(text)),
+        )
 
     def names(self, name: str) -> bool:
         """True when ``name`` occurs in the sources: the name itself, or its last words
@@ -120,6 +143,20 @@ def check(answer: str, sources: Sources) -> None:
     if len(new) < 25 or sum(w in headline for w in words) * 2 > len(words):
         msg = "it mostly restates the headline"
         raise Rejected(msg)
+    for paragraph in _PARAGRAPH.split(answer):
+        label = _LABEL.match(paragraph)
+        if label and label.group(1).lower() == "background":
+            continue  # the one paragraph of general knowledge, labelled so on the page
+        for figure in numbers(paragraph):
+            if figure not in sources.numbers:
+                msg = f"it gives the figure {figure!r}, which none of its sources has"
+                raise Rejected(msg)
+    for quoted in _QUOTATION.findall(answer):
+        wanted = quoting.words(quoted)
+        if quoting.longest_run(sources.words, quoted) < len(wanted):
+            shown = " ".join(quoted.split()[:8])
+            msg = f"it quotes “{shown}…”, which is not word for word in its sources"
+            raise Rejected(msg)
     for outlet in _KNOWN.findall(answer):
         if not sources.names(outlet):
             msg = f"it names {outlet!r}, which none of its sources is"

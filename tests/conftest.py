@@ -79,7 +79,7 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo, ingested and built once for the whole session (read-only for tests)."""
     root = tmp_path_factory.mktemp("built") / "demo"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("site", ".cache", "articles"))
-    for command in (["ingest"], ["analyze"], ["build"]):
+    for command in (["ingest"], ["read"], ["analyze"], ["build"]):
         result = run(root, *command)
         assert result.code == 0, result.err
     return root

@@ -12,9 +12,10 @@ import pytest
 from conftest import run, write_feeds
 
 from briefing.analyze import DRAFT, REVIEWED, editorial, text_hash
-from briefing.draft import Briefing, draft, markdown_text
+from briefing.draft import OFFLINE, Briefing, draft, markdown_text
 from briefing.frontmatter import parse_article
 from briefing.models import Article
+from briefing.read import PageCache
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -60,7 +61,7 @@ def test_escaped_feed_text_renders_as_the_same_plain_text(text: str) -> None:
 def test_drafts_from_hostile_feeds_produce_no_markup() -> None:
     articles = hostile_articles()
     briefing = Briefing.of(articles)
-    links = {a.link for a in articles}
+    links = {a.original for a in articles}
     for article in articles:
         text = draft(article, briefing)
         out = render_markdown(text)
@@ -107,14 +108,17 @@ def plain_text(analysis: str) -> str:
 @pytest.mark.slow
 def test_offline_drafts_can_be_traced_to_content(built_demo: Path) -> None:
     articles = [a for _, a in articles_of(built_demo).values()]
+    pages = PageCache(built_demo / ".cache" / "briefing")
     texts = {a.title for a in articles} | {a.snippet for a in articles}
-    links = {a.link for a in articles}
+    texts |= {" ".join(pages.text(a.original).split()) for a in articles}
+    texts |= {str(a.extra.get("read", {}).get("lead", "")) for a in articles}
+    links = {a.original for a in articles}
     publishers = {a.publisher for a in articles}
     dates = {f"{a.published.day} {a.published:%B %Y}" for a in articles}
     for a in articles:
         assert a.analysis, a.path
         assert a.extra["analysis"]["state"] == DRAFT
-        assert a.extra["analysis"]["by"] == "briefing-offline/2"
+        assert a.extra["analysis"]["by"] == OFFLINE
         plain = plain_text(a.analysis)
         for quote in re.findall(r"“([^”]+)”", plain):
             assert any(quote in t for t in texts), (a.path, quote)
@@ -174,7 +178,7 @@ def test_demo_pages_show_related_coverage_badges_and_story_pages(built_demo: Pat
         for a in members:
             rel = Path(a.path).relative_to("content").with_suffix("")
             own = (site / rel / "index.html").read_text(encoding="utf-8")
-            assert "Draft by briefing-offline/2 — not yet reviewed" in own
+            assert f"Draft by {OFFLINE} — not yet reviewed" in own
             related = own.split('aria-label="Related coverage"', 1)[1].split("</section>")[0]
             for other in members:
                 if other.publisher != a.publisher:

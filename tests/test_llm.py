@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from conftest import run
 
+from briefing.draft import OFFLINE
 from briefing.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
@@ -61,6 +62,10 @@ def good_answer(prompt: str, labelled: bool = True) -> str:
         f"What happened: {what}\nBackground: {background}\n\n"
         f"**Why it matters:** {matters}\n\nWhat to watch - {watch}"
     )
+
+
+def invented_figure(prompt: str) -> str:
+    return good_answer(prompt).replace("the decision moves", "the 9,317-tonne decision moves", 1)
 
 
 def bad_outlet(prompt: str) -> str:
@@ -105,6 +110,7 @@ class FakeModels(BaseHTTPRequestHandler):
                 "auth": self.headers.get("Authorization", ""),
                 "headline": re.search(r"headline: (.+)", user).group(1),  # type: ignore[union-attr]
                 "at": time.monotonic(),
+                "user": user,
             }
         )
         step = SERVICE.script.pop(0) if SERVICE.script else good_answer
@@ -173,7 +179,7 @@ def test_analyze_spends_its_budget_on_the_backlog_uses_good_answers_and_rejects_
     assert run(demo_root, "ingest").code == 0
     assert run(demo_root, "analyze", env={"BRIEFING_ANALYZER": "offline"}).code == 0
     before = drafts(demo_root)
-    assert {by for by, _, _ in before.values()} == {"briefing-offline/2"}
+    assert {by for by, _, _ in before.values()} == {OFFLINE}
     # An editor rewrites the newest article's analysis: the first the model would take.
     newest = max(before, key=lambda p: parse_article(before[p][2], p).published)
     edited = before[newest][2].replace(before[newest][1], "An editor wrote this by hand.")
@@ -242,9 +248,9 @@ def test_analyze_spends_its_budget_on_the_backlog_uses_good_answers_and_rejects_
         (demo_root / "site" / Path(p).relative_to(demo_root / "content")).with_suffix("")
         / "index.html"
         for p, (by, _, _) in second.items()
-        if by == "briefing-offline/2"
+        if by == OFFLINE
     )
-    assert "Draft by briefing-offline/2 — not yet reviewed" in offline_page.read_text()
+    assert f"Draft by {OFFLINE} — not yet reviewed" in offline_page.read_text()
 
 
 def test_a_long_rate_limit_stops_the_model_until_then(
@@ -310,7 +316,7 @@ def test_an_unavailable_model_is_reported_once_and_the_run_goes_on_offline(
     assert result.err.count("not called again in this run") == 1
     assert reason in result.err
     found = drafts(demo_root)
-    assert all(by == "briefing-offline/2" and text for by, text, _ in found.values())
+    assert all(by == OFFLINE and text for by, text, _ in found.values())
 
 
 def test_on_github_model_problems_reach_the_runs_summary(
@@ -359,3 +365,24 @@ def test_the_workflow_token_goes_to_github_models_only(monkeypatch: pytest.Monke
     assert from_site is not None and from_site.model == "x/y"
     assert LlmSettings.resolve({}, {}) is None
     assert LlmSettings.resolve({"BRIEFING_LLM_BASE_URL": GITHUB_MODELS}, {"model": False}) is None
+
+
+def test_prompts_carry_the_article_text_and_invented_figures_are_rejected(
+    demo_root: Path, fake_service: str, service: Service
+) -> None:
+    assert run(demo_root, "ingest").code == 0
+    assert run(demo_root, "read").code == 0
+    service.script[:] = [invented_figure]
+    result = run(demo_root, "analyze", env=env_for(fake_service, BRIEFING_LLM_MAX_CALLS="12"))
+    assert result.code == 0, result.err
+    assert "figure '9317'" in result.err  # rejected, the offline draft kept
+    prompts = [r["user"] for r in service.requests]
+    assert len(prompts) == 12
+    read_ones = [p for p in prompts if "ARTICLE TEXT" in p]
+    assert len(read_ones) >= 0.6 * len(prompts)
+    carried = [
+        len(p.split("ARTICLE TEXT", 1)[1].split("OTHER COVERAGE", 1)[0].split()) for p in read_ones
+    ]
+    assert sum(n >= 200 for n in carried) >= 0.8 * len(read_ones), carried
+    # The whole request stays within GitHub Models' low-tier 8,000-token input.
+    assert all(len(p) / 3.5 < 7000 for p in prompts)
