@@ -231,6 +231,11 @@ class PageKit:
             self.excerpts_by_id[article.id] = text
         return self.excerpts_by_id[article.id]
 
+    def preview_of(self, article: Article) -> str:
+        """What a link preview says of an article: its listing excerpt, else (an offline draft
+        of an unread article) the draft's first sentence that adds to the headline."""
+        return self.excerpt_of(article) or self._excerpt(article)
+
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
 

@@ -72,7 +72,7 @@ class Renderer(PageKit):
             "title": meta_text(article.title),
             "briefing_source": article.path,
             "hide": ["navigation", "toc"],
-            **previews.meta(article, self.excerpt_of(article)),
+            **previews.meta(article, self.preview_of(article)),
         }
         return ENV.get_template("article.md.j2").render(
             front_matter=front_matter(meta),

@@ -99,7 +99,7 @@ def story_page(kit: PageKit, story: Story) -> str:
                 {
                     "title": html.escape(lead.title),
                     "hide": ["navigation", "toc"],
-                    **previews.meta(lead, kit.excerpt_of(lead)),
+                    **previews.meta(lead, kit.preview_of(lead)),
                 }
             ),
             story=story,

@@ -133,7 +133,7 @@ def test_offline_drafts_can_be_traced_to_content(built_demo: Path) -> None:
             who = who.split(", ")[-1].removesuffix(" had").removesuffix(" itself")
             assert who in publishers, (a.path, who)
         paragraphs = [p for p in a.analysis.split("\n\n") if p.strip()]
-        assert 2 <= len(paragraphs) <= 4, a.path
+        assert 1 <= len(paragraphs) <= 5, a.path
 
 
 @pytest.mark.slow
@@ -186,6 +186,11 @@ def test_demo_pages_show_related_coverage_badges_and_story_pages(built_demo: Pat
                     assert Path(other.path).stem in related
 
 
+def without_read(path: Path) -> str:
+    """A file's text without the ``read:`` record in its front matter."""
+    return re.sub(r"^read:\n(?:  .*\n)+", "", path.read_text(encoding="utf-8"), flags=re.M)
+
+
 @pytest.mark.slow
 def test_human_text_survives_every_command_and_untouched_drafts_refresh(demo_root: Path):
     assert run(demo_root, "ingest").code == 0
@@ -217,17 +222,18 @@ def test_human_text_survives_every_command_and_untouched_drafts_refresh(demo_roo
     feeds.append({"name": "Harbour Wire", "url": "feeds/harbour-wire.rss",
                   "publisher": "Harbour Wire"})  # fmt: skip
     write_feeds(demo_root, feeds)
-    for command in (["ingest"], ["analyze"], ["analyze", "--refresh"], ["build"]):
+    for command in (["ingest"], ["read"], ["analyze"], ["analyze", "--refresh"], ["build"]):
         result = run(demo_root, *command)
         assert result.code == 0, (command, result.err)
-        assert ledger.read_text(encoding="utf-8") == edited, command
-        assert reviewed_path.read_text(encoding="utf-8") == reviewed, command
+        # Byte for byte, but for the one fact the read step adds: what it found at the link.
+        assert without_read(ledger) == edited, command
+        assert without_read(reviewed_path) == reviewed, command
     after = articles_of(demo_root)
     newcomer = next(a for _, a in after.values() if a.publisher == "Harbour Wire")
     refreshed = parse_article(estuary.read_text(encoding="utf-8"), estuary)
     assert newcomer.extra["story"] == refreshed.extra["story"]
     assert estuary.read_text(encoding="utf-8") != before_estuary
-    assert "Harbour Wire" in refreshed.analysis
+    assert "of four outlets" in refreshed.analysis  # was "of three"
     assert editorial(refreshed).state == DRAFT
     page = demo_root / "site" / Path(ledger.relative_to(demo_root / "content")).with_suffix("")
     html_text = (page / "index.html").read_text(encoding="utf-8")

@@ -58,10 +58,18 @@ def test_a_render_over_processes_equals_a_render_in_one(
     """Every docs page and the excerpts kept for the next render (worked out in the children,
     sent back) are the same; then an unchanged render in processes rewrites nothing."""
     monkeypatch.setattr(render, "ARTICLE_CHUNK", 2)  # the demo's 25 articles: 13 chunks
+    seed = tmp_path / "seed"
+    shutil.copytree(built_demo, seed, ignore=shutil.ignore_patterns("site", ".cache"))
+    # Editors wrote every third analysis: listings excerpt those (offline drafts show leads).
+    for number, path in enumerate(sorted((seed / "content" / "articles").rglob("*.md"))):
+        if number % 3 == 0:
+            meta = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+            note = f"An editor's note {number}: the lease changes who pays for the pier repairs."
+            path.write_text(f"{meta}\n---\n\n{note}\n", encoding="utf-8")
     roots, reports = {}, {}
     for jobs in ("1", "3"):
         root = tmp_path / f"jobs-{jobs}"
-        shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site", ".cache"))
+        shutil.copytree(seed, root)
         shutil.rmtree(root / "docs" / "articles")
         monkeypatch.setenv("BRIEFING_JOBS", jobs)
         config = load_site(root)

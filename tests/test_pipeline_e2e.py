@@ -62,7 +62,7 @@ def test_demo_builds_one_page_per_article_with_every_element(built_demo: Path) -
             assert article.snippet[:60] in text
         assert 'id="analysis"' in page
         assert "Read original article →" in page
-        link = article.link.replace("&", "&amp;")
+        link = article.original.replace("&", "&amp;")
         assert f'href="{link}" rel="noopener nofollow"' in page
         assert article.domain in text
 

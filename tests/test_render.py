@@ -230,11 +230,15 @@ def test_rss_holds_the_latest_articles_and_parses_back() -> None:
     assert len(parsed.entries) == RSS_LIMIT
     assert parsed.entries[0].title == '<script>alert("x")</script> & "quotes"'
     assert parsed.entries[1].link == "https://briefing.example/sub/articles/2026/11/story-1/"
-    # The analysis from its first sentence that says more than the headline.
-    assert parsed.entries[1].summary.startswith("Harbor Desk: It weighs what the decision means.")
+    # What the article says (its snippet, more than the headline), not the briefing's notes.
+    assert parsed.entries[1].summary == "Harbor Desk: What happened at the harbor, part 1."
     # Without site_url, items link to the original articles (a feed needs absolute links).
     plain = feedparser.parse(plan_pages(config(), articles)["feed.xml"].encode("utf-8"))
     assert plain.entries[1].link == "https://harbor-desk.example/1?a=1&b=2"
+    # ... without tracking parameters.
+    tracked = article(1, link="https://harbor-desk.example/1?utm_source=rss&a=1")
+    plain = feedparser.parse(plan_pages(config(), [tracked])["feed.xml"].encode("utf-8"))
+    assert plain.entries[0].link == "https://harbor-desk.example/1?a=1"
 
 
 def test_opml_lists_every_feed() -> None:

@@ -77,7 +77,7 @@ def article_pages(root: Path) -> list[tuple[Path, str, str]]:
         rel = path.relative_to(root).as_posix()
         article = parse_article(path.read_text(encoding="utf-8"), path, rel)
         page = root / "site" / path.relative_to(root / "content").with_suffix("") / "index.html"
-        found.append((page, article.link, f"{REPO_URL}/edit/main/{rel}"))
+        found.append((page, article.original, f"{REPO_URL}/edit/main/{rel}"))
     return found
 
 
