@@ -390,8 +390,8 @@ def report(article: Article, text: str, others: Sequence[str] = ()) -> dict[str,
     return {
         "publisher": article.publisher,
         "author": author if isinstance(author, str) else "",
-        "lead": opening,
-        "keys": keys,
+        "lead": quoting.nested(opening),
+        "quotes": [quoting.nested(k) for k in keys],
     }
 
 
@@ -402,8 +402,13 @@ def draft(article: Article, briefing: Briefing) -> str:
     story = briefing.story_of[article.id]
     position = story.articles.index(article)
     count = briefing.published_before(article)
-    first_text = briefing.reading(story.first) if position else ""
-    first_report = report(story.first, first_text) if position else {"lead": ""}
+    own = report(article, briefing.reading(article))
+    # A follower that could not be read is told by the first report's opening words instead.
+    first_report = (
+        report(story.first, briefing.reading(story.first))
+        if position and not own["lead"]
+        else {"lead": ""}
+    )
     others = [
         p for p in dict.fromkeys(a.publisher for a in story.articles) if p != article.publisher
     ]
@@ -437,7 +442,7 @@ def draft(article: Article, briefing: Briefing) -> str:
     }
     macros: Any = ENV.get_template("analysis.md.j2").module
     paragraphs = [
-        macros.report(report(article, briefing.reading(article))),
+        macros.report(own),
         macros.coverage(coverage),
         macros.new(context),
         macros.background(context),

@@ -54,7 +54,11 @@ def read_site(config: SiteConfig, now: datetime, budget: int | None = None) -> R
     from .read import ReadSettings, read
 
     mirror = config.root / config.read_from if config.read_from else None
-    settings = ReadSettings(budget=config.read_budget if budget is None else budget, mirror=mirror)
+    settings = ReadSettings(
+        budget=config.read_budget if budget is None else budget,
+        mirror=mirror,
+        gap=0.0 if mirror else ReadSettings.gap,  # a folder needs no politeness
+    )
     return read(config, now, settings)
 
 

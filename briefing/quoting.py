@@ -38,6 +38,11 @@ _BREAK = re.compile(r"(?<=[.!?…])([\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9À
 _TOKEN = re.compile(r"\w+")
 _FIGURE = re.compile(r"\d")
 _QUOTE = re.compile(r"[“\"]\s*\w.{12,}?[”\"]")
+_DANGLING = re.compile(
+    r"^(?:[“\"]?(?:he|she|they|it|this|that|these|those|his|her|their)\b)|,[”\"]? (?:he|she|they) "
+    r"(?:said|says|added)\b",
+    re.IGNORECASE,
+)
 _NOT_PROSE = re.compile(
     r"^(?:read more|related|see also|sign up|subscribe|click|photo|image|copyright|advertisement"
     r"|follow us|share this|listen to|watch:|updated|published)\b",
@@ -138,7 +143,10 @@ def key_sentences(text: str, headline: str = "", count: int = 2) -> list[str]:
         topical = 1.0 + len(own & about) / max(len(about), 1)
         substance = 1.0 + 0.3 * bool(_FIGURE.search(flat[i])) + 0.3 * bool(_QUOTE.search(flat[i]))
         early = 1.0 / (1.0 + 0.05 * i)
-        scores[i] = centrality * topical * substance * early
+        # "She said it would ..." out of its paragraph: whose words? Quoted alone, a pronoun
+        # that stands for someone named in another sentence says less.
+        alone = 0.5 if _DANGLING.search(flat[i]) else 1.0
+        scores[i] = centrality * topical * substance * early * alone
     chosen: list[int] = []
     for i in sorted(scores, key=lambda i: (-scores[i], i)):
         if all(abs(i - j) > 1 for j in chosen):
@@ -167,6 +175,15 @@ def longest_run(source: Iterable[str] | str, text: str) -> int:
             best = max(best, current[i])
         previous = current
     return best
+
+
+_INNER = str.maketrans({"“": "‘", "”": "’"})
+_STRAIGHT = re.compile(r'"([^"]*)"')
+
+
+def nested(quotation: str) -> str:
+    """A quotation ready to stand inside “…”: its own quotation marks made single (‘…’)."""
+    return _STRAIGHT.sub(r"‘\1’", quotation).translate(_INNER)
 
 
 def within(source: Sequence[str] | str, text: str, limit: int = MAX_RUN) -> bool:

@@ -173,9 +173,11 @@ class ReadReport:
     def line(self) -> str:
         c = self.counts
         why = ", ".join(f"{n} {r}" for r, n in self.reasons.most_common(3))
+        unavailable = c["gone"] + c["forbidden"] + c["not-html"] + c["empty"]
         return (
             f"read {c['read']} page{'s' if c['read'] != 1 else ''} ({c['cached']} from the cache,"
             f" {c['disallowed']} disallowed by robots.txt, {c['paywalled']} paywalled,"
+            f" {unavailable} gone, forbidden or not an article,"
             f" {c['failed']} failed{': ' + why if why else ''}), {self.left} left for later runs;"
             f" {self.resolved} Google News links resolved, {self.unresolved} not"
             f" in {self.seconds:.1f} s"
@@ -406,6 +408,8 @@ def front_matter_record(outcome: dict[str, Any], asked: str, now: datetime) -> d
         lead = quoting.lead(text)
         if lead:
             record["lead"] = lead
+        if outcome.get("author"):
+            record["author"] = str(outcome["author"])[:120]
     record["at"] = str(outcome.get("at") or utc_iso(now))
     return record
 
