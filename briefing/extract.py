@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from . import quoting
+
 MIN_WORDS = 80  # shorter main texts are teasers, errors or galleries, not articles
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -123,7 +125,7 @@ def extract(data: bytes, url: str, content_type: str = "") -> Extracted:
     lines = [line for line in lines if line]
     if lines and title and lines[0].casefold() == title.casefold():
         lines = lines[1:]  # the headline, kept by trafilatura as the first line
-    text = "\n".join(lines)
+    text = "\n".join(line for line in lines if not quoting.is_promotion(line))
     result = Extracted(
         "ok",
         text=text,

@@ -78,6 +78,12 @@ def _continues(sentence: str) -> bool:
     return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
 
 
+def is_promotion(line: str) -> bool:
+    """True for a line a page puts between paragraphs to send readers elsewhere ("Read more:
+    …", "Sign up …"): never the article's words."""
+    return bool(_NOT_PROSE.match(line.strip()))
+
+
 def paragraphs(text: str) -> list[list[str]]:
     """The main text's paragraphs (one per line, as extracted), each as its sentences."""
     return [sentences(line) for line in text.splitlines() if line.strip()]

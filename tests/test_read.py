@@ -208,7 +208,8 @@ def test_the_cli_reads_and_says_what_it_did(tmp_path: Path) -> None:
         # Only the read record was added: the rest of the file is as ingest wrote it.
         text = (root / articles[0].path).read_text(encoding="utf-8")
         meta = yaml.safe_load(text.split("---\n")[1])
-        assert set(meta["read"]) == {"url", "status", "words", "hash", "lead", "at"}
+        assert set(meta["read"]) == {"url", "status", "words", "hash", "lead", "author", "at"}
+        assert meta["read"]["author"] == "Wren Halloway"
 
 
 # -- extraction quality on real-shaped pages ------------------------------------------------
@@ -232,7 +233,10 @@ def test_extraction_keeps_the_article_and_drops_the_page(expected_file: Path) ->
         assert expected["author"] in found.author
     lead = quoting.lead(found.text)
     assert lead and len(quoting.words(lead)) < quoting.LEAD_WORDS
-    assert not any(b in lead for b in expected["must_exclude"])
+    # What a draft quotes comes from the article, never from the page around it.
+    quoted = [lead, *quoting.key_sentences(found.text, found.title)]
+    assert not any(b in q for b in expected["must_exclude"] for q in quoted)
+    assert quoted[0].startswith(expected["must_include"][0][:40])
 
 
 def test_there_are_fixture_pages() -> None:
