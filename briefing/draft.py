@@ -44,6 +44,15 @@ NEIGHBOURS = 8  # stories read on each side of a story in one key's list
 CONNECTIONS = 4  # earlier stories named in a draft
 LATER = 2  # later stories named in a draft
 TIMELINE = 5  # a story's reports listed in one draft (the first ones and this one)
+# Why an article's own words are missing from its draft, by its read status (read.py).
+UNREAD = {
+    "disallowed": "its publisher asks automated readers not to fetch it (robots.txt)",
+    "paywalled": "it is behind a paywall",
+    "gone": "its link no longer leads to it",
+    "forbidden": "its site refused the request",
+    "not-html": "the link leads to a file, not a web page",
+    "empty": "its page holds no article text that could be read",
+}
 OUTLETS = 3  # other outlets an article's draft names (its story page lists them all)
 
 # Characters that Markdown, its extensions (attr_list, tables, emoji, magic links) or the
@@ -387,8 +396,10 @@ def report(article: Article, text: str, others: Sequence[str] = ()) -> dict[str,
     author = record.get("author") if isinstance(record, dict) else ""
     if text:  # the keys are never next to the lead; this holds for what the page shows whole
         keys = [k for k in keys if quoting.within(text, " ".join([*others, opening, k]))]
+    status = record.get("status") if isinstance(record, dict) else None
     return {
         "publisher": article.publisher,
+        "unread": "" if opening else UNREAD.get(str(status), ""),
         "author": author if isinstance(author, str) else "",
         "lead": quoting.nested(opening),
         "quotes": [quoting.nested(k) for k in keys],

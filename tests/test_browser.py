@@ -190,7 +190,7 @@ def test_home_to_article_shows_every_element(browser: Any, demo: tuple[Path, str
     )
     original = page.locator("p.briefing-original a")
     assert original.inner_text() == "Read original article →"
-    assert original.get_attribute("href") == article.link
+    assert original.get_attribute("href") == article.original
     assert original.get_attribute("rel") == "noopener nofollow"
     assert page.locator("span.briefing-domain").inner_text() == article.domain
     assert page.locator("section.briefing-related").count() == 1
