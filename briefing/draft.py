@@ -384,26 +384,37 @@ def _entry(
     }
 
 
-def report(article: Article, text: str, others: Sequence[str] = ()) -> dict[str, Any]:
+def report(article: Article, text: str) -> dict[str, Any]:
     """What the article itself says, quoted and attributed: its lead and up to two key
     sentences of its main ``text`` (the lead its file records when the text is not at hand),
-    together holding fewer than ``quoting.MAX_RUN`` consecutive words of it. ``others``: quotes
-    of the same article already in the draft, so that no two meet in a longer run."""
+    together with the snippet the page shows above them holding fewer than
+    ``quoting.MAX_RUN`` consecutive words of it. A lead the snippet already shows (many feeds'
+    summary is the first paragraph) is not quoted again: the key sentences are."""
     record = article.extra.get("read")
-    stored = record.get("lead") if isinstance(record, dict) else None
-    opening = quoting.lead(text) if text else str(stored or "")
+    record = record if isinstance(record, dict) else {}
+    opening = quoting.lead(text) if text else str(record.get("lead") or "")
     keys = quoting.key_sentences(text, article.title) if text else []
-    author = record.get("author") if isinstance(record, dict) else ""
     if text:  # the keys are never next to the lead; this holds for what the page shows whole
-        keys = [k for k in keys if quoting.within(text, " ".join([*others, opening, k]))]
-    status = record.get("status") if isinstance(record, dict) else None
+        shown = [article.snippet, opening]
+        keys = [k for k in keys if quoting.within(text, " ".join([*shown, k]))]
+    if opening and _repeats(opening, article.snippet):
+        opening, keys = (keys[0], keys[1:]) if keys else ("", [])
+    author = record.get("author")
+    status = str(record.get("status"))
     return {
         "publisher": article.publisher,
-        "unread": "" if opening else UNREAD.get(str(status), ""),
+        "unread": "" if opening or status == "ok" else UNREAD.get(status, ""),
         "author": author if isinstance(author, str) else "",
         "lead": quoting.nested(opening),
         "quotes": [quoting.nested(k) for k in keys],
     }
+
+
+def _repeats(quotation: str, snippet: str) -> bool:
+    """True when the snippet already says (nearly) all the words of a quotation."""
+    wanted = quoting.words(quotation)
+    have = set(quoting.words(snippet))
+    return bool(wanted) and sum(w in have for w in wanted) >= 0.8 * len(wanted)
 
 
 def draft(article: Article, briefing: Briefing) -> str:
