@@ -146,7 +146,10 @@ def run(pages: int, results: bool) -> str:
     text = (
         "## Read step\n\n"
         f"`python -m bench read --pages {pages}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {pages}"
-        f" generated pages ({size:.0f} KB each on average) from a loopback server, one process.\n\n"
+        f" generated pages ({size:.0f} KB each on average) from a loopback server, one process."
+        " No politeness gap here (one host): on the web a host is asked at most every 2 s and"
+        " hosts take turns, so a run's 150 pages take at least 2 s × the most pages any one"
+        " host has; Google News links cost two paced requests each (at most 40 a run).\n\n"
         "| what | figure |\n|---|---|\n"
         f"| read step, first run (robots.txt, GET, extract, cache, records) | {cold:.2f} s ="
         f" {cold / pages * 1000:.1f} ms per page; {first.counts['read']} read |\n"
