@@ -51,6 +51,7 @@ UNREAD = {
     "gone": "its link no longer leads to it",
     "forbidden": "its site refused the request",
     "not-html": "the link leads to a file, not a web page",
+    "too-large": "its page is larger than briefing reads (4 MB)",
     "empty": "its page holds no article text that could be read",
 }
 OUTLETS = 3  # other outlets an article's draft names (its story page lists them all)

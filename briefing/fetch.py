@@ -63,12 +63,14 @@ class FetchError(Exception):
         retry_after: str = "",
         code: int = 0,
         network: bool = False,
+        oversize: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
         self.code = code
         self.network = network
+        self.oversize = oversize  # the body went past the byte cap: it will next time too
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ class _Decoder:
             self._started = True
         if len(out) >= room:  # one byte over the cap: stop before inflating any more
             msg = f"body larger than {self.limit} bytes (after decompression)"
-            raise FetchError(msg)
+            raise FetchError(msg, oversize=True)
         self.total += len(out)
         return out
 

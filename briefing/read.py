@@ -55,7 +55,9 @@ MAX_ATTEMPTS = 4
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 OK = "ok"
-FINAL = frozenset({OK, "disallowed", "paywalled", "not-html", "gone", "forbidden", "empty"})
+FINAL = frozenset(
+    {OK, "disallowed", "paywalled", "not-html", "too-large", "gone", "forbidden", "empty"}
+)
 MAX_CRAWL_DELAY = 30.0
 
 
@@ -173,7 +175,7 @@ class ReadReport:
     def line(self) -> str:
         c = self.counts
         why = ", ".join(f"{n} {r}" for r, n in self.reasons.most_common(3))
-        unavailable = c["gone"] + c["forbidden"] + c["not-html"] + c["empty"]
+        unavailable = sum(c[s] for s in ("gone", "forbidden", "not-html", "too-large", "empty"))
         return (
             f"read {c['read']} page{'s' if c['read'] != 1 else ''} ({c['cached']} from the cache,"
             f" {c['disallowed']} disallowed by robots.txt, {c['paywalled']} paywalled,"
@@ -283,6 +285,8 @@ class Reader:
             status = "failed"
             if exc.status == "not-html":
                 status = "not-html"
+            elif exc.oversize:
+                status = "too-large"
             elif exc.code in (404, 410):
                 status = "gone"
             elif exc.code in (401, 403, 451):

@@ -133,3 +133,21 @@ def test_quotations_must_stand_word_for_word_in_the_sources() -> None:
     check(answer("the chair said: “We have waited a long time for this.”"), sources())
     with pytest.raises(Rejected, match="not word for word"):
         check(answer("the chair said: “We have waited far too long for this pier.”"), sources())
+
+
+def test_a_title_case_headline_names_nobody() -> None:
+    from briefing.draft import names_in
+
+    assert names_in("Studio To Release Harbor Days Squidward Spinoff Next Spring") == frozenset()
+    found = names_in(
+        "Council backs cable. Mayor Oren Halloway called it the last piece of paperwork."
+    )
+    assert "Mayor Oren Halloway" in found
+
+
+def test_numbers_are_not_escaped_unless_they_could_open_a_list() -> None:
+    from briefing.draft import markdown_text
+
+    assert markdown_text("3.1 metres per second") == "3.1 metres per second"
+    assert markdown_text("1. first") == "1\\. first"
+    assert markdown_text("7) x") == "7\\) x"

@@ -6,6 +6,7 @@ Every page here is fictional (Saltmarsh, Kittering Point, *.example publishers).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -18,8 +19,7 @@ from faultserver import FaultServer
 from briefing import quoting
 from briefing.config import load_site
 from briefing.extract import extract
-from briefing.fetch import Limits
-from briefing.read import PageCache, ReadSettings, read, record_of
+from briefing.read import PAGE_LIMITS, PageCache, ReadSettings, read, record_of
 from briefing.store import ContentStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -101,7 +101,9 @@ def records(root: Path) -> dict[str, dict[str, object]]:
     return {a.link: record_of(a) for a in articles}
 
 
-FAST = ReadSettings(gap=0.0, limits=Limits(connect_timeout=2, read_timeout=2, deadline=2))
+FAST = ReadSettings(
+    gap=0.0, limits=replace(PAGE_LIMITS, connect_timeout=2, read_timeout=2, deadline=2)
+)
 
 
 def test_robots_faults_cache_and_a_second_run_that_asks_nothing(tmp_path: Path) -> None:
@@ -119,8 +121,9 @@ def test_robots_faults_cache_and_a_second_run_that_asks_nothing(tmp_path: Path) 
             "Subscribers only", BODY[:1], f'<script type="application/ld+json">{marked}</script>'
         )
         paywall = web.add("/paywalled", teaser, Content_Type=HTML)
+        huge = web.add("/huge", b"<html><body><p>" + b"tide " * 1_000_000, Content_Type=HTML)
         hang = dead.url("/hang")
-        links = [moved, secret, pdf, forbidden, gone, busy, paywall, hang, dead.url("/never")]
+        links = [moved, secret, pdf, forbidden, gone, busy, paywall, huge, hang, dead.url("/never")]
         root = site_with(tmp_path / "site", [(f"Headline {i}", u) for i, u in enumerate(links)])
         config = load_site(root)
 
@@ -134,6 +137,7 @@ def test_robots_faults_cache_and_a_second_run_that_asks_nothing(tmp_path: Path) 
         assert found[forbidden]["status"] == "forbidden"
         assert found[gone]["status"] == "gone"
         assert found[paywall]["status"] == "paywalled"
+        assert found[huge]["status"] == "too-large"  # 5 MB: over the 4 MB cap, not read on
         # Transient failures are not recorded in content/: later runs try again.
         assert found[busy] == {} and found[hang] == {}
         # The dead host cost one deadline: its second page was not asked for.
