@@ -83,6 +83,42 @@ def compact_sitemap(xml: str) -> str:
     return _BETWEEN_TAGS.sub("><", xml).strip() + "\n"
 
 
+SITEMAP_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
+_URL_ENTRY = re.compile(r"<url>.*?</url>", re.S)
+SITEMAP_PART = "sitemap-{}.xml"
+_SITEMAP_PARTS = re.compile(r"sitemap-\d+\.xml(?:\.gz)?")
+_URLSET = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+
+
+def split_sitemap(xml: str, site_url: str, limit: int = SITEMAP_URLS) -> tuple[str, dict[str, str]]:
+    """MkDocs' sitemap as it may be published: itself when it lists at most ``limit`` URLs,
+    else a sitemap index (what ``sitemap.xml`` becomes) and its parts, ``sitemap-1.xml``, …,
+    each with at most ``limit`` URLs, in the order MkDocs listed them."""
+    entries = _URL_ENTRY.findall(xml)
+    if len(entries) <= limit or not site_url:
+        return xml, {}
+    base = site_url.rstrip("/") + "/"
+    parts = {
+        SITEMAP_PART.format(n + 1): _URLSET + "".join(entries[at : at + limit]) + "</urlset>\n"
+        for n, at in enumerate(range(0, len(entries), limit))
+    }
+    index = "".join(f"<sitemap><loc>{base}{name}</loc></sitemap>" for name in parts)
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    xmlns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    return f"{head}<sitemapindex {xmlns}>{index}</sitemapindex>\n", parts
+
+
+def write_sitemap_parts(site_dir: Path, parts: dict[str, str]) -> None:
+    """Write the parts of a split sitemap into the site, and remove parts a larger sitemap
+    left there before."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    for old in site_dir.iterdir():
+        if _SITEMAP_PARTS.fullmatch(old.name) and old.name not in parts:
+            old.unlink()
+    for name, text in parts.items():
+        (site_dir / name).write_text(text, encoding="utf-8")
+
+
 # -- icons ------------------------------------------------------------------------------------
 
 

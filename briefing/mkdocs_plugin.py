@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -32,6 +33,9 @@ CSS = "assets/briefing/briefing.css"
 
 
 class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    # The sitemap protocol's limit of URLs in one file; past it, sitemap.xml is an index.
+    config_scheme = (("sitemap_urls", config_options.Type(int, default=chrome.SITEMAP_URLS)),)
+
     def __init__(self) -> None:
         super().__init__()
         self._splits: dict[str, fastpages.Split] = {}
@@ -238,8 +242,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     ) -> str:
         if chrome.enabled() and template_name.endswith(".html"):
             return chrome.compact(output_content)  # the 404 page
-        if chrome.enabled() and template_name == "sitemap.xml":
-            return chrome.compact_sitemap(output_content)
+        if template_name == "sitemap.xml":
+            if chrome.enabled():
+                output_content = chrome.compact_sitemap(output_content)
+            index, parts = chrome.split_sitemap(
+                output_content, config.site_url or "", int(self.config["sitemap_urls"])
+            )
+            chrome.write_sitemap_parts(Path(config.site_dir), parts)
+            return index
         return output_content
 
     def on_post_build(self, config: MkDocsConfig) -> None:

@@ -186,6 +186,36 @@ def test_sitemap_and_instant_navigation_follow_site_url(published: Path, built_d
     assert "navigation.instant" not in (built_demo / "site" / shared).read_text()
 
 
+def test_a_sitemap_past_its_limit_becomes_an_index_of_parts(
+    published: Path, tmp_path: Path
+) -> None:
+    """The protocol allows 50,000 URLs a file; here the limit is 10, to see it work."""
+    root = tmp_path / "demo"
+    shutil.copytree(published, root, ignore=shutil.ignore_patterns("site"))
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  - briefing\n", "  - briefing:\n      sitemap_urls: 10\n"))
+    assert run(root, "build").code == 0
+    site = root / "site"
+    index = ET.parse(site / "sitemap.xml").getroot()
+    assert index.tag.endswith("sitemapindex")
+    parts = [e.text or "" for e in index.iter() if e.tag.endswith("loc")]
+    assert parts == [f"{SITE_URL}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    listed = []
+    for part in parts:
+        urls = ET.parse(site / part.removeprefix(SITE_URL)).getroot()
+        locs = [e.text or "" for e in urls.iter() if e.tag.endswith("loc")]
+        assert 0 < len(locs) <= 10
+        listed += locs
+    whole = ET.parse(published / "site" / "sitemap.xml").getroot()
+    assert listed == [e.text for e in whole.iter() if e.tag.endswith("loc")]
+    # Back under the limit: one sitemap again, and no part left behind.
+    config.write_text(text)
+    assert run(root, "build").code == 0
+    assert ET.parse(site / "sitemap.xml").getroot().tag.endswith("urlset")
+    assert not list(site.glob("sitemap-*.xml"))
+
+
 def test_listings_are_kept_out_of_the_search_index(built_demo: Path) -> None:
     """Results are articles: listing pages carry ``search: exclude``. (What search finds is
     checked in the browser, test_browser.py, whatever index answers it.)"""
