@@ -14,6 +14,8 @@ help:
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	@# The distribution was called "briefing" before 0.1.0 was released as mkdocs-briefing.
+	@$(BIN)/python -m pip uninstall --quiet --yes briefing >/dev/null 2>&1 || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 

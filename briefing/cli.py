@@ -318,19 +318,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import PLACEHOLDER_SPEC, NewSite, default_package_spec, plan_site, write_site
+    from .scaffold import NewSite, default_package_spec, plan_site, write_site
 
     directory = Path(args.directory)
     spec = args.package_spec or default_package_spec()
     files = plan_site(NewSite(args.title, args.topic, spec))
     write_site(directory, files)
     print(f"created {_plural(len(files), 'file')} in {directory}/ (installs {spec!r})")
-    if spec == PLACEHOLDER_SPEC:
-        print(
-            f"note: edit {directory / 'requirements.txt'} (or pass --package-spec) so that it"
-            " names the git URL of briefing: the name 'briefing' on PyPI is another project",
-            file=sys.stderr,
-        )
     print(f"next: read {directory / 'README.md'} for the three steps to publish it")
     return OK
 
@@ -441,7 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--package-spec", metavar="REQUIREMENT",
         help="pip requirement for briefing that the workflows install (written to"
-        " requirements.txt; default: the git URL this briefing came from)",
+        " requirements.txt; default: the git URL this briefing came from, else this release:"
+        " mkdocs-briefing==VERSION)",
     )  # fmt: skip
     return parser
 

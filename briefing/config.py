@@ -37,6 +37,20 @@ _TolerantLoader.add_multi_constructor("!", _any_tag)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 
 
+# Set by the publish workflow to the address GitHub Pages gives the site (actions/configure-pages'
+# base_url): sitemaps, canonical links and feed links are absolute without editing mkdocs.yml.
+SITE_URL_VARIABLE = "BRIEFING_SITE_URL"
+
+
+def pages_site_url() -> str:
+    """The site's address from the environment (the publish workflow), with its final slash;
+    "" when unset. ``site_url`` in mkdocs.yml wins over it."""
+    url = os.environ.get(SITE_URL_VARIABLE, "").strip()
+    if not url.startswith(("https://", "http://")):
+        return ""
+    return url.rstrip("/") + "/"
+
+
 def github_repo_url() -> str:
     """``https://github.com/owner/repo`` when running in GitHub Actions, else ``""``."""
     repo = os.environ.get("GITHUB_REPOSITORY", "")
@@ -87,7 +101,7 @@ def load_site(root: Path) -> SiteConfig:
         timezone=timezone,
         repo_url=str(mkdocs.get("repo_url") or github_repo_url()).rstrip("/"),
         edit_branch=str(options.get("branch", "main")),
-        site_url=str(mkdocs.get("site_url") or ""),
+        site_url=str(mkdocs.get("site_url") or pages_site_url()),
         home_limit=int(options.get("home_limit", 60)),
         engine=engine,
         model="off" if options.get("model") is False else str(options.get("model") or ""),

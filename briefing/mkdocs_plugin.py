@@ -22,7 +22,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import chrome, fastpages
-from .config import github_repo_url
+from .config import github_repo_url, pages_site_url
 from .models import CACHE_DIR
 
 log = logging.getLogger("mkdocs.plugins.briefing")
@@ -62,6 +62,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # "Made with Material for MkDocs" links to another site; a briefing links out only to
         # its sources and to its own repository's edit pages.
         config.extra.setdefault("generator", False)
+        if not config.site_url and pages_site_url():
+            config.site_url = pages_site_url()  # GitHub Pages' address, from the workflow
         if not config.site_url and "navigation.instant" in config.theme.get("features", []):
             # Material's instant navigation needs site_url: it maps the site's pages from the
             # sitemap, whose <loc>s are absolute only then. Without it pages load normally.

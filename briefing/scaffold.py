@@ -24,6 +24,7 @@ import jinja2
 import yaml
 from slugify import slugify
 
+from . import DISTRIBUTION, __version__
 from .errors import BriefingError
 from .files import atomic_write
 from .render import GENERATED
@@ -40,15 +41,12 @@ ACTIONS = {
     "upload_pages_artifact": "7b1f4a764d45c48632c6b24a0339c27f5614fb0b # v4.0.0",
     "deploy_pages": "d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e # v4.0.5",
     "cache": "0057852bfaa89a56745cba8c7296529d2fc39830 # v4.3.0",
+    "configure_pages": "983d7736d9b0ae728b81ab479565c72886d7745b # v5.0.0",
 }
 PYTHON = "3.11"
 # What the publish workflow carries between runs with actions/cache, so that a scheduled run
 # builds only what arrived: briefing's caches, the pages render wrote, the built site.
 CACHED = (".cache/briefing", "site", *(f"docs/{path}" for path in GENERATED))
-
-# "briefing" on PyPI is an unrelated project: a scaffold must never install it by that name.
-PLACEHOLDER_SPEC = "briefing @ git+https://github.com/OWNER/briefing"
-
 
 class ScaffoldError(BriefingError):
     """The new site cannot be written (for example, its folder is not empty)."""
@@ -168,22 +166,24 @@ def default_package_spec(environ: Mapping[str, str] | None = None) -> str:
     """The pip requirement for briefing that a new site's workflows install.
 
     In order: the git URL (and commit) this briefing was installed from; this repository's
-    when run in its GitHub Actions (``GITHUB_REPOSITORY``); else a placeholder to edit.
+    when run in its GitHub Actions (``GITHUB_REPOSITORY``); else the release it is
+    (``mkdocs-briefing==X.Y.Z``), which Dependabot then keeps current. Never plain
+    ``briefing``: that name on PyPI is an unrelated project.
     """
     environ = os.environ if environ is None else environ
     url = _installed_from_vcs()
     if url:
-        return f"briefing @ {url}"
+        return f"{DISTRIBUTION} @ {url}"
     repository = environ.get("GITHUB_REPOSITORY", "")
     if repository:
-        return f"briefing @ git+https://github.com/{repository}"
-    return PLACEHOLDER_SPEC
+        return f"{DISTRIBUTION} @ git+https://github.com/{repository}"
+    return f"{DISTRIBUTION}=={__version__}"
 
 
 def _installed_from_vcs() -> str:
     """``git+URL@commit`` when briefing was installed from a git URL (PEP 610), else ''."""
     try:
-        raw = metadata.distribution("briefing").read_text("direct_url.json")
+        raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         return ""
     try:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import engines, parallel, sitesize
+from . import DISTRIBUTION, engines, parallel, sitesize
 from .cache import RACY_NS, blob_hash, code_digest
+from .config import SITE_URL_VARIABLE
 from .errors import BuildError
 from .files import atomic_write
 from .models import SiteConfig
@@ -75,9 +76,12 @@ def fingerprint(config: SiteConfig) -> str:
     # The engine too: switching between MkDocs and ProperDocs rebuilds every page.
     engine = engines.get(config.engine)
     digest.update(f"engine={engine.name}={engine.version}".encode())
-    for package in ("briefing", "mkdocs", "mkdocs-material", "markdown"):
+    for package in (DISTRIBUTION, "mkdocs", "mkdocs-material", "markdown"):
         digest.update(f"{package}={version(package)}".encode())
-    for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "BRIEFING_FASTPAGES", "BRIEFING_LEAN"):
+    for name in (
+        "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", SITE_URL_VARIABLE, "BRIEFING_FASTPAGES",
+        "BRIEFING_LEAN",
+    ):  # fmt: skip
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
     digest.update(code_digest().encode())  # briefing's code, templates and theme
     return digest.hexdigest()

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_workflows import validate_github_dir
 
-from briefing.scaffold import PLACEHOLDER_SPEC, default_package_spec, google_news_url, render_mkdocs
+from briefing import __version__
+from briefing.scaffold import default_package_spec, google_news_url, render_mkdocs
 
-SPEC = "briefing @ git+https://github.com/briefing-developers/briefing@0123abc"
+SPEC = "mkdocs-briefing @ git+https://github.com/briefing-developers/briefing@0123abc"
 
 
 def new(tmp_path: Path, *extra: str, name: str = "harbor") -> tuple[Path, str, str]:
@@ -72,21 +73,19 @@ def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert (tmp_path / "harbor" / "notes.md").read_text(encoding="utf-8") == "mine\n"
 
 
-def test_new_without_a_package_spec_never_names_the_unrelated_pypi_project(
-    tmp_path: Path,
-) -> None:
-    root, _, err = new(tmp_path)
+def test_new_without_a_package_spec_pins_this_release(tmp_path: Path) -> None:
+    root, out, _ = new(tmp_path)
     spec = (root / "requirements.txt").read_text(encoding="utf-8").splitlines()[-1]
-    assert spec.startswith("briefing @ git+")
-    if spec == PLACEHOLDER_SPEC:
-        assert "edit harbor/requirements.txt" in err
+    # An editable install (this test run) has no git URL of its own: the release it is.
+    assert spec == f"mkdocs-briefing=={__version__}"
+    assert f"(installs {spec!r})" in out
 
 
 def test_default_package_spec_follows_github_repository() -> None:
     spec = default_package_spec({"GITHUB_REPOSITORY": "someone/briefing"})
-    # An editable install (this test run) has no git URL of its own, so the repository's.
-    assert spec == "briefing @ git+https://github.com/someone/briefing"
-    assert default_package_spec({}) == PLACEHOLDER_SPEC
+    assert spec == "mkdocs-briefing @ git+https://github.com/someone/briefing"
+    # Never plain "briefing": that name on PyPI is an unrelated project.
+    assert default_package_spec({}) == f"mkdocs-briefing=={__version__}"
 
 
 @given(st.text(min_size=1, max_size=80).filter(lambda s: s.strip() == s and s.isprintable()))

@@ -216,6 +216,34 @@ def test_a_sitemap_past_its_limit_becomes_an_index_of_parts(
     assert not list(site.glob("sitemap-*.xml"))
 
 
+def test_the_pages_address_from_the_workflow_makes_every_link_absolute(
+    built_demo: Path, tmp_path: Path
+) -> None:
+    """The publish workflow passes GitHub Pages' base_url (actions/configure-pages) when
+    mkdocs.yml has no site_url: the sitemap lists every article, pages carry absolute
+    canonical and og:url links, the RSS feed links the site's pages."""
+    root = tmp_path / "demo"
+    shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site"))
+    pages_url = "https://newsroom.example/harbor"  # as configure-pages gives it: no slash
+    result = run(root, "build", env={"BRIEFING_SITE_URL": pages_url})
+    assert result.code == 0, result.err
+    base = pages_url + "/"
+    sitemap = ET.parse(root / "site" / "sitemap.xml").getroot()
+    locs = {e.text or "" for e in sitemap.iter() if e.tag.endswith("loc")}
+    articles = sorted((root / "content" / "articles").rglob("*.md"))
+    for path in articles:
+        rel = path.relative_to(root / "content").with_suffix("").as_posix()
+        assert f"{base}{rel}/" in locs
+        page = (root / "site" / rel / "index.html").read_text(encoding="utf-8")
+        assert f'<link rel="canonical" href="{base}{rel}/">' in page
+        assert f'<meta property="og:url" content="{base}{rel}/">' in page
+    rss = (root / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert f"<link>{base}articles/" in rss
+    # Locally (no variable) nothing changes: the same build has no absolute links.
+    assert run(root, "build").code == 0
+    assert "<loc>" not in (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
 def test_listings_are_kept_out_of_the_search_index(built_demo: Path) -> None:
     """Results are articles: listing pages carry ``search: exclude``. (What search finds is
     checked in the browser, test_browser.py, whatever index answers it.)"""

@@ -73,10 +73,11 @@ def load(path: Path) -> dict[Any, Any]:
     return data
 
 
-def validate_github_dir(github: Path) -> None:
-    """Schema + zizmor + house rules for every workflow under ``github`` (a .github folder)."""
+def validate_github_dir(github: Path, more: tuple[str, ...] = ()) -> None:
+    """Schema + zizmor + house rules for every workflow under ``github`` (a .github folder):
+    a briefing's two, and ``more`` (this repository's release)."""
     workflows = sorted((github / "workflows").glob("*.yml"))
-    assert {p.name for p in workflows} == {"checks.yml", "publish.yml"}
+    assert {p.name for p in workflows} == {"checks.yml", "publish.yml", *more}
     for path in workflows:
         assert schema_errors(path) == "", schema_errors(path)
         assert_house_rules(path)
@@ -99,13 +100,20 @@ def assert_house_rules(path: Path) -> None:
     for name, granted in grants.items():
         if granted.get("contents") == "write":
             assert (path.name, name) == ("publish.yml", "publish"), f"{name} may not push"
-        if "pages" in granted or "id-token" in granted:
-            assert (path.name, name) == ("publish.yml", "deploy")
+        if granted.get("pages") == "write" or "id-token" in granted:
+            assert (path.name, name) in {("publish.yml", "deploy"), ("release.yml", "pypi")}
+        if (path.name, name) == ("publish.yml", "deploy"):
             assert granted == {"pages": "write", "id-token": "write"}
+        if (path.name, name) == ("release.yml", "pypi"):
+            # Trusted publishing: a short-lived OIDC token, only here, behind an environment.
+            assert granted == {"id-token": "write"}
+            assert workflow["jobs"][name].get("environment")
+        if granted.get("pages") == "read":
+            assert (path.name, name) == ("publish.yml", "publish")  # configure-pages
 
 
 def test_this_repositorys_workflows_are_valid() -> None:
-    validate_github_dir(REPO / ".github")
+    validate_github_dir(REPO / ".github", more=("release.yml",))
 
 
 def test_this_repositorys_github_files_are_made_from_the_shared_templates() -> None:
