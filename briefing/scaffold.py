@@ -48,6 +48,7 @@ PYTHON = "3.11"
 # builds only what arrived: briefing's caches, the pages render wrote, the built site.
 CACHED = (".cache/briefing", "site", *(f"docs/{path}" for path in GENERATED))
 
+
 class ScaffoldError(BriefingError):
     """The new site cannot be written (for example, its folder is not empty)."""
 
