@@ -6,6 +6,7 @@ Every page here is fictional (Saltmarsh, Kittering Point, *.example publishers).
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -292,3 +293,38 @@ def test_the_demo_reads_its_pages_and_quotes_them_within_the_rule(built_demo: Pa
         assert f'href="{article.original}"' in page_html
     readable = status.count("ok")
     assert quoting_drafts >= 0.8 * readable, (quoting_drafts, readable)
+
+
+HOSTILE = [
+    "The harbour board met on Monday &lt;img src=x onerror=alert(1)&gt; and voted to lease the"
+    " old ferry pier to the boatworks for 25 years, ending a long dispute over its future.",
+    "Readers were told to [click here](javascript:alert(2)) for the minutes, which run to"
+    " {{ 7*7 }} pages and {% include 'x' %} several appendices about the pier's timber deck.",
+    "&lt;script&gt;alert(3)&lt;/script&gt; The chair said the lease would bring 14 jobs to the"
+    " harbour and that repairs would start before the end of the winter season this year.",
+    *BODY[3:],
+]
+
+
+@pytest.mark.slow
+def test_hostile_page_text_stays_inert_text_on_the_site(tmp_path: Path) -> None:
+    with FaultServer() as web:
+        link = web.add("/hostile", page("Board leases pier", HOSTILE), Content_Type=HTML)
+        root = site_with(tmp_path / "site", [("Board leases the ferry pier", link)])
+        shutil.copytree(FIXTURES.parent.parent / "examples" / "demo" / "docs", root / "docs",
+                        dirs_exist_ok=True)  # fmt: skip
+        for command in (["read"], ["analyze"], ["build"]):
+            result = run(root, *command)
+            assert result.code == 0, (command, result.err)
+    articles, _ = ContentStore(load_site(root)).load_all()
+    assert record_of(articles[0])["status"] == "ok"
+    assert articles[0].analysis.startswith(
+        "Writing in Saltmarsh Gazette (fictional), Wren Halloway"
+    )
+    rel = Path(articles[0].path).relative_to("content").with_suffix("")
+    for html_file in [root / "site" / rel / "index.html", root / "site" / "index.html"]:
+        text = html_file.read_text(encoding="utf-8")
+        assert "<img src=x" not in text and "<script>alert" not in text
+        assert "javascript:" not in text
+        assert "49 pages" not in text  # never run as a template
+        assert "&lt;img src" in text  # shown, as text: the reader sees what the page said
