@@ -423,3 +423,41 @@ def test_screenshots_at_phone_width(browser: Any, demo: tuple[Path, str]) -> Non
     page.screenshot(path=str(ARTIFACTS / "article-1280.png"), full_page=True)
     assert_clean(watch)
     page.close()
+
+
+# From the first keystroke to the first result on screen, timed in the page itself.
+FIRST_RESULT = """() => {
+    const input = document.querySelector('input.md-search__input');
+    window.briefingTyped = 0;
+    window.briefingShown = 0;
+    input.addEventListener('keydown', () => {
+        window.briefingTyped = window.briefingTyped || performance.now();
+    });
+    new MutationObserver((_, observer) => {
+        if (window.briefingTyped && document.querySelector('.md-search-result__item')) {
+            window.briefingShown = performance.now();
+            observer.disconnect();
+        }
+    }).observe(document.body, {childList: true, subtree: true});
+}"""
+SEARCH_BUDGET_MS = 300  # issue 20: a reader sees a result before noticing a wait
+
+
+def test_a_cold_cache_shows_the_first_result_within_three_times_the_budget(
+    browser: Any, demo: tuple[Path, str]
+) -> None:
+    """The browser's HTTP cache emptied first (Chromium's own Network.clearBrowserCache), so
+    the page, the search worker and the index come from the server as on a first visit."""
+    _, base = demo
+    page = browser.new_page()
+    session = browser.new_cdp_session(page)
+    session.send("Network.clearBrowserCache")
+    page.goto(base)
+    page.wait_for_load_state("load")
+    page.evaluate(FIRST_RESULT)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("turbine")  # at machine speed
+    page.wait_for_function("window.briefingShown > 0", timeout=10000)
+    elapsed = float(page.evaluate("window.briefingShown - window.briefingTyped"))
+    page.close()
+    assert 0 < elapsed < 3 * SEARCH_BUDGET_MS, f"first result after {elapsed:.0f} ms"
