@@ -172,7 +172,7 @@ PROMPT_TOKENS = 7000  # the user message; with the system prompt and answer with
 CHARS_PER_TOKEN = 3.5
 
 
-def _lead_of(a: Article, briefing: Briefing) -> str:
+def _lead_of(a: Article) -> str:
     """What an outlet's report says first: its lead as read, else its snippet's lead."""
     from .read import record_of
 
@@ -203,7 +203,7 @@ def prompt(article: Article, briefing: Briefing) -> tuple[str, Sources]:
     given: list[tuple[Article, str]] = []
 
     def source(a: Article, text: str = "") -> str:
-        opening = _lead_of(a, briefing)
+        opening = _lead_of(a)
         given.append((a, f"{opening} {text}"))
         return (
             f"- publisher: {a.publisher}\n  published: {a.published:%Y-%m-%d %H:%M} UTC\n"
