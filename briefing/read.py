@@ -162,13 +162,11 @@ def record_of(article: Article) -> dict[str, Any]:
 
 @dataclass
 class ReadReport:
-    articles: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # read, cached, disallowed, failed, …
     reasons: Counter[str] = field(default_factory=Counter)  # why pages failed
     left: int = 0  # articles still to read (budget spent, waiting for a retry, host down)
     resolved: int = 0  # Google News links resolved (offline or over the network)
     unresolved: int = 0
-    written: int = 0  # article files given a read record
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -347,7 +345,6 @@ class Reader:
             key=lambda a: (a.published, a.id),
             reverse=True,
         )
-        self.report.articles = len(queue)
         by_host: dict[str, deque[tuple[Article, str]]] = {}
         records: dict[str, dict[str, Any]] = {}
         planned = 0
@@ -446,6 +443,5 @@ def read(
                 text = updated_text(config.root / article.path, article, {"read": record}, None)
                 if text is not None:  # else the file changed since: the next run reads it
                     batch.write(config.root / article.path, text)
-                    reader.report.written += 1
     reader.report.seconds = time.monotonic() - started
     return reader.report
