@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
@@ -15,12 +17,21 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     ``durable`` also flushes it to disk before the rename (for ``content/``, where a power cut
     must not lose an article); generated output that is rebuilt anyway skips that cost.
     """
+    with atomic_open(path, durable) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through, in pieces (``pickle.dump`` into it): it becomes
+    ``path`` when the block ends without an error, and is removed otherwise; see
+    ``atomic_write_bytes``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600 files; content and sites are for everyone
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

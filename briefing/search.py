@@ -31,12 +31,13 @@ import json
 import pickle
 import re
 import time
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import atomic_write_bytes, write_if_changed
+from .files import atomic_open, atomic_write_bytes, write_if_changed
 from .models import Article
 from .pagetext import doc_url
 from .shards import gc_paused
@@ -102,7 +103,7 @@ _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 _VALUE = {c: i for i, c in enumerate(_DIGITS)}
 
 
-def encode(postings: list[int], previous: int = -1) -> str:
+def encode(postings: Iterable[int], previous: int = -1) -> str:
     """Ascending postings as a string: the first, then each one's gap to the one before less
     one, in base 32 (``decode`` and the worker read it back). With ``previous``, the postings
     that follow a list ending there: ``encode(a + b) == encode(a) + encode(b, a[-1])``."""
@@ -183,18 +184,12 @@ def _doc_row(article: Article) -> list[str]:
     return [url, article.title, article.publisher, date, snippet]
 
 
-def _docs_files(ordered: list[Article], first: int = 0) -> dict[str, str]:
-    """The docs chunks from the one holding doc ``first`` to the last."""
-    files: dict[str, str] = {}
+def _docs_files(ordered: list[Article], first: int = 0) -> Iterator[tuple[str, str]]:
+    """The docs chunks from the one holding doc ``first`` to the last, one at a time."""
     for start in range(first // DOCS_PER_CHUNK * DOCS_PER_CHUNK, len(ordered), DOCS_PER_CHUNK):
         rows = [_doc_row(a) for a in ordered[start : start + DOCS_PER_CHUNK]]
         name = f"{INDEX_DIR.as_posix()}/docs/{start // DOCS_PER_CHUNK}.json"
-        files[name] = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return files
-
-
-def _terms_file(terms: dict[str, list[int]]) -> str:
-    return _terms_json({word: encode(postings) for word, postings in terms.items()})
+        yield name, json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 def _terms_json(codes: dict[str, str]) -> str:
@@ -245,38 +240,56 @@ def article_words(article: Article) -> Words:
     return title, frozenset(words(body)) - STOP_WORDS - title
 
 
-def build_index(
-    articles: Iterable[Article], known: dict[str, Words] | None = None
-) -> dict[str, str]:
-    """Every index file as ``{path relative to the site: JSON text}``. Pure and deterministic.
+def _words_line(article: Article) -> str:
+    """``article_words`` as one string (what the words cache keeps: one object per article,
+    not two sets of strings): the headline's words, a tab, the others; each space-separated."""
+    title, body = article_words(article)
+    return f"{' '.join(sorted(title))}\t{' '.join(sorted(body))}"
 
-    ``known``: words of articles by ``_words_key``, from an earlier run (and filled in here).
-    """
+
+def build_index(articles: Iterable[Article], known: dict[str, str] | None = None) -> dict[str, str]:
+    """Every index file as ``{path relative to the site: JSON text}``. Pure and deterministic.
+    ``index_files`` gives the same one at a time (what ``write_index`` writes)."""
     ordered = sorted(articles, key=lambda a: (a.published, a.id))
-    postings: dict[str, list[int]] = defaultdict(list)
-    for doc, article in enumerate(ordered):  # ascending, so every list comes out sorted
+    return dict(index_files(ordered, known))
+
+
+def index_files(
+    ordered: list[Article], known: dict[str, str] | None = None, sources: list[str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The index files of ``ordered`` (oldest first), one at a time, so that no more than one
+    is ever held: the postings are compact arrays (4 bytes each) until their terms file is
+    written; each docs chunk is made as it is given.
+
+    ``known``: each article's words line (``_words_line``) by ``_words_key``, from an earlier
+    run (and filled in here), so that a rebuilt index does not split every article again.
+    ``sources``: ``_sources(ordered)`` when the caller has it already.
+    """
+    sources = _sources(ordered) if sources is None else sources
+    postings: dict[str, array[int]] = {}
+    for doc, article in enumerate(ordered):  # ascending, so every array comes out sorted
         if known is None:
-            title, body = article_words(article)
+            line = _words_line(article)
         else:
-            key = _words_key(article)
-            if key not in known:
-                known[key] = article_words(article)
-            title, body = known[key]
-        for word in title:
-            postings[word].append(2 * doc + 1)
-        for word in body:
-            postings[word].append(2 * doc)
-    buckets: dict[int, dict[str, list[int]]] = defaultdict(dict)
+            key = sources[doc].rpartition("\0")[2]  # its _words_key
+            line = known.get(key) or known.setdefault(key, _words_line(article))
+        title, _, body = line.partition("\t")
+        for words_of, posting in ((title, 2 * doc + 1), (body, 2 * doc)):
+            for word in words_of.split():
+                found = postings.get(word)
+                if found is None:
+                    postings[word] = found = array("I")
+                found.append(posting)
+    buckets: dict[int, list[str]] = defaultdict(list)
     for word in sorted(postings):
-        buckets[bucket(word)][word] = postings[word]
-    files: dict[str, str] = {}
+        buckets[bucket(word)].append(word)
     base = INDEX_DIR.as_posix()
     for number in range(BUCKETS):  # empty ones too: a query never meets a 404
-        files[f"{base}/terms/{number}.json"] = _terms_file(buckets.get(number, {}))
-    files.update(_docs_files(ordered))
-    meta = _meta(ordered, source_digest(ordered))
-    files[f"{base}/meta.json"] = json.dumps(meta, separators=(",", ":"))
-    return files
+        codes = {word: encode(postings.pop(word)) for word in buckets.pop(number, ())}
+        yield f"{base}/terms/{number}.json", _terms_json(codes)
+    yield from _docs_files(ordered)
+    meta = _meta(ordered, _digest(sources))
+    yield f"{base}/meta.json", json.dumps(meta, separators=(",", ":"))
 
 
 def _meta(ordered: list[Article], digest: str) -> dict[str, object]:
@@ -317,24 +330,39 @@ def write_index(
         _appended(site_dir, ordered, sources, _load_sources(order, built_from)) if order else None
     )
     if files is None:
-        cache = cache_dir / "search-words.pickle" if cache_dir else None
-        known = _load_words(cache) if cache else None
-        files = build_index(ordered, known)
-        if cache and known is not None:
-            keep = {k: known[k] for k in map(_words_key, ordered) if k in known}
-            with contextlib.suppress(OSError):
-                blob = pickle.dumps(keep, pickle.HIGHEST_PROTOCOL)
-                atomic_write_bytes(cache, blob, durable=False)
-        index_dir = site_dir / INDEX_DIR
-        for path in index_dir.rglob("*.json") if index_dir.is_dir() else ():
-            if path.relative_to(site_dir).as_posix() not in files:
-                path.unlink()
-    written = sum(write_if_changed(site_dir / rel, text) for rel, text in files.items())
+        written = _write_whole(site_dir, ordered, sources, cache_dir)
+    else:
+        written = sum(write_if_changed(site_dir / rel, text) for rel, text in files.items())
     if order:
         with contextlib.suppress(OSError):
             blob = pickle.dumps((digest, sources), pickle.HIGHEST_PROTOCOL)
             atomic_write_bytes(order, blob, durable=False)
     return SearchReport(len(ordered), written, time.monotonic() - started)
+
+
+def _write_whole(
+    site_dir: Path, ordered: list[Article], sources: list[str], cache_dir: Path | None
+) -> int:
+    """Write every index file (those unchanged left alone), one at a time; remove the files
+    of an older index that this one does not have. The number of files written."""
+    cache = cache_dir / "search-words.pickle" if cache_dir else None
+    known = _load_words(cache) if cache else None
+    written = 0
+    made: set[str] = set()
+    for rel, text in index_files(ordered, known, sources):
+        written += write_if_changed(site_dir / rel, text)
+        made.add(rel)
+    if cache and known is not None:
+        keys = (source.rpartition("\0")[2] for source in sources)
+        keep = {k: known[k] for k in keys if k in known}
+        del known
+        with contextlib.suppress(OSError), atomic_open(cache, durable=False) as handle:
+            pickle.dump(keep, handle, pickle.HIGHEST_PROTOCOL)
+    index_dir = site_dir / INDEX_DIR
+    for path in index_dir.rglob("*.json") if index_dir.is_dir() else ():
+        if path.relative_to(site_dir).as_posix() not in made:
+            path.unlink()
+    return written
 
 
 def _load_sources(path: Path, digest: str) -> list[str] | None:
@@ -385,10 +413,13 @@ def _appended(
     return files
 
 
-def _load_words(path: Path) -> dict[str, Words]:
+def _load_words(path: Path) -> dict[str, str]:
+    """The words cache (``index_files``); empty when missing, torn or of an older format."""
     try:
         with path.open("rb") as handle, gc_paused():
             data = pickle.load(handle)  # noqa: S301 - briefing's own cache file
     except Exception:  # missing, torn or foreign: it is only a cache
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        return {}  # another format (sets of words, before lines)
+    return data

@@ -172,3 +172,29 @@ def test_an_index_of_another_layout_is_rebuilt_whole(
     grown = [*old, article(40, "Kelpwatch divers report")]  # newer: would be appended
     write_index(site, grown, cache)
     assert on_disk(site) == build_index(grown)
+
+
+def test_the_index_is_written_in_pieces_never_held_whole(tmp_path: Path) -> None:
+    """Issue 20: at 100,000 articles the whole index held in memory at once (its files' text,
+    every word's postings as Python ints, every article's words as sets of strings) was most
+    of a build's memory. Written a file at a time from compact postings, with each article's
+    words kept as one line, writing an index takes a few bytes a posting at its peak (a
+    posting: an article having a word), words cache included; it took over a hundred."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(20)
+    vocabulary = [f"w{n}x" for n in range(6000)]
+    articles = [
+        article(n, " ".join(rng.sample(vocabulary, 8)), " ".join(rng.choices(vocabulary, k=300)))
+        for n in range(3000)
+    ]
+    postings = sum(len(title | body) for title, body in map(search.article_words, articles))
+    tracemalloc.start()
+    try:
+        write_index(tmp_path / "site", articles, tmp_path / "cache")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 25 * postings, f"{peak / postings:.0f} bytes a posting at the peak"
+    assert on_disk(tmp_path / "site") == build_index(articles)
