@@ -73,11 +73,16 @@ def render_site(config: SiteConfig) -> RenderResult:
 def build(
     config: SiteConfig, site_dir: Path | None = None, full: bool = False
 ) -> tuple[RenderResult, BuildReport]:
-    """Render, then build the site with MkDocs in strict mode (incremental unless ``full``)."""
-    from .site import build_site
+    """Render, then build the site with MkDocs in strict mode (incremental unless ``full``).
+    The articles render loaded are handed over to the build (its search index needs them)."""
+    from .render import render
+    from .site import Loaded, build_site
 
-    rendered = render_site(config)
-    return rendered, build_site(config, site_dir, full=full)
+    articles, errors = ContentStore(config).load_all()
+    rendered = RenderResult(render(config, articles), tuple(errors))
+    loaded = Loaded(articles)
+    del articles  # the build may let go of them
+    return rendered, build_site(config, site_dir, full=full, loaded=loaded)
 
 
 def analyze_site(

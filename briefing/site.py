@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ from .cache import RACY_NS, blob_hash, code_digest
 from .config import SITE_URL_VARIABLE
 from .errors import BuildError
 from .files import atomic_write
-from .models import SiteConfig
+from .models import Article, SiteConfig
 from .pagetext import doc_url
 from .render import GENERATED
 
@@ -237,8 +237,25 @@ def _build_in_processes(
         raise BuildError("; ".join(dict.fromkeys(problems)))
 
 
+class Loaded:
+    """Articles the caller has loaded already (``briefing build`` renders first), handed over
+    to the build for the search index instead of being loaded again (seconds at 100,000).
+    A big full build lets go of them before its build processes start: it needs the memory."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self._articles: list[Article] | None = articles
+
+    def take(self) -> list[Article] | None:
+        articles, self._articles = self._articles, None
+        return articles
+
+
 def build_site(
-    config: SiteConfig, site_dir: Path | None = None, strict: bool = True, full: bool = False
+    config: SiteConfig,
+    site_dir: Path | None = None,
+    strict: bool = True,
+    full: bool = False,
+    loaded: Loaded | None = None,
 ) -> BuildReport:
     """Build the site root with its engine (strict); raise BuildError with the engine's reason.
 
@@ -280,31 +297,51 @@ def build_site(
     outputs = set(docs_pages)
     changed = _changed(target, docs_pages, built) if dirty and isinstance(built, dict) else []
     stale = set(built or ()) - outputs if dirty else set()
-    size = _intact(target, state) if dirty and not changed and not stale else None
+    # The site's size: its generated trees (most of its files) counted page by page, from the
+    # last build's count and the pages this one writes or removes; the rest read whole.
+    trees = state.get("trees") if dirty else None
+    known_trees = isinstance(trees, list) and len(trees) == 2
+    written = _outputs_of(docs_pages, changed) if known_trees else sorted(outputs)
+    before = sitesize.of_files(target, _in_trees([*written, *stale])) if known_trees else (0, 0)
+    rest = _rest_intact(target, state) if dirty and not changed and not stale else None
     # Nothing to do (no docs file changed or went, the same fingerprint, and the site still
     # has the files and bytes the last build left): the engine is not started, it would only
     # write the same files again; the search index is checked (it has its own record).
-    idle = size is not None
+    idle = rest is not None and known_trees
     big = len(docs_pages) >= BIG
     jobs = 1 if idle else parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
+    articles = loaded.take() if loaded else None
+    if big and not dirty:
+        articles = None  # loaded again once the build processes are done
     if idle:
-        if _write_search_index(config, target, big=False):
-            size = None  # measured again below
+        if _write_search_index(config, target, False, articles):
+            rest = None  # measured again below
     else:
-        _run_engine(config, engine, target, strict, dirty, changed, big, jobs)
+        _run_engine(config, engine, target, strict, dirty, changed, big, jobs, articles)
+    del articles
     for gone in stale:
         page = target / gone
         page.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
             page.parent.rmdir()
-    if size is None:
-        size = sitesize.measure(target)
+    after = sitesize.of_files(target, _in_trees(written))
+    counted = (
+        (trees[0] - before[0] + after[0], trees[1] - before[1] + after[1])
+        if known_trees and isinstance(trees, list)
+        else after
+    )
+    if rest is None:
+        rest = sitesize.measure(target, skip=TREES)
+    size = sitesize.SiteSize(rest.files + counted[0], rest.bytes + counted[1], rest.limit)
     record = {
         "fingerprint": stamp,
         "site_dir": where or str(target),
         "pages": {output: digest for output, (_, digest) in sorted(docs_pages.items())},
         "docs": _settled(config.docs_dir, docs_stats, read),
-        "size": [size.files, size.bytes],  # as built: a later build checks the site is intact
+        # As built: a later build checks the site is intact, and counts from there.
+        "size": [size.files, size.bytes],
+        "trees": list(counted),
+        "rest": [rest.files, rest.bytes],
     }
     atomic_write(state_path, json.dumps(record), durable=False)
     seconds = time.monotonic() - started
@@ -313,10 +350,26 @@ def build_site(
     return BuildReport(target, pages, seconds, size, dirty, jobs, engine.name, rebuilt, idle)
 
 
-def _intact(target: Path, state: dict[str, Any]) -> sitesize.SiteSize | None:
-    """The site's size when it still has the files and bytes the last build recorded."""
-    size = sitesize.measure(target)
-    return size if state.get("size") == [size.files, size.bytes] else None
+# The folders of the site that hold only pages built from render's docs files (the article,
+# story and listing pages, the topic feeds): their size is counted page by page.
+TREES = tuple(name for name in GENERATED if "." not in name)
+
+
+def _in_trees(outputs: Iterable[str]) -> list[str]:
+    return [o for o in outputs if o.split("/", 1)[0] in TREES]
+
+
+def _outputs_of(docs_pages: dict[str, tuple[str, str]], sources: list[str]) -> list[str]:
+    """The built files of these docs files."""
+    wanted = set(sources)
+    return [output for output, (src, _) in docs_pages.items() if src in wanted]
+
+
+def _rest_intact(target: Path, state: dict[str, Any]) -> sitesize.SiteSize | None:
+    """The size of the site outside ``TREES`` when it is still what the last build recorded
+    (the trees' pages are each checked to be there by ``_changed``)."""
+    size = sitesize.measure(target, skip=TREES)
+    return size if state.get("rest") == [size.files, size.bytes] else None
 
 
 def _run_engine(
@@ -328,6 +381,7 @@ def _run_engine(
     changed: list[str],
     big: bool,
     jobs: int,
+    articles: list[Article] | None,
 ) -> None:
     """Build with the engine (all pages, or ``changed`` in a dirty build) and write the
     search index: while the build processes run, in a forked process while a small build
@@ -341,7 +395,8 @@ def _run_engine(
     if dirty:
         atomic_write(changed_path, json.dumps(changed), durable=False)
         os.environ[CHANGED_ENV] = str(changed_path)
-    index = functools.partial(_write_search_index, config, target, big)
+    index = functools.partial(_write_search_index, config, target, big, articles)
+    del articles  # the index holds them (or None: it loads them when it runs)
     in_processes = jobs > 1 or not engines.usable_here(engine)
     alongside = not big and (in_processes or parallel.can_fork())
     try:
@@ -362,16 +417,20 @@ def _run_engine(
         index()
 
 
-def _write_search_index(config: SiteConfig, target: Path, big: bool) -> int:
+def _write_search_index(
+    config: SiteConfig, target: Path, big: bool, articles: list[Article] | None = None
+) -> int:
     """briefing's search index, written by ``briefing build`` itself (the plugin leaves it
-    to it) while or after the build processes run: it needs every article, and in the first
-    build process its memory added up with all the processes' own at tens of thousands."""
+    to it) while or after the build processes run: it needs every article (``articles``, or
+    loaded here), and in the first build process its memory added up with all the processes'
+    own at tens of thousands."""
     from .search import write_index
     from .store import ContentStore
 
     if big:
         _give_back_memory()
-    articles, _ = ContentStore(config).load_all()  # unreadable files: reported by render
+    if articles is None:
+        articles, _ = ContentStore(config).load_all()  # unreadable files: reported by render
     report = write_index(target, articles, config.cache_dir)
     log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
     return report.files_written

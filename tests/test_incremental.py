@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FIXTURES, run, tree
+
+from briefing import sitesize
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +38,12 @@ def test_incremental_build_equals_full_build(built_demo: Path, tmp_path: Path) -
     incremental = run(root, "build")
     assert incremental.code == 0, incremental.err
     assert "incremental" in incremental.out
+    # The size it reports, counted from the last build's and the pages it wrote or removed
+    # (no folder of the article pages read), is the size of the site as it is.
+    size = sitesize.measure(root / "site")
+    recorded = json.loads((root / ".cache" / "briefing" / "build.json").read_text("utf-8"))
+    assert recorded["size"] == [size.files, size.bytes]
+    assert f"; {sitesize.megabytes(size.bytes)}, " in incremental.out
     full = run(root, "build", "--full", "--site-dir", str(tmp_path / "full"))
     assert full.code == 0, full.err
     assert "full" in full.out
