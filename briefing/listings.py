@@ -54,8 +54,10 @@ def _group_page(
     articles: list[Article],
     limit: int | None = LISTING_LIMIT,
     about: str = "",
+    excerpts: bool = True,
 ) -> Pages:
-    """A listing page; with ``about`` ("tagged harbor"), also its topic feed."""
+    """A listing page; with ``about`` ("tagged harbor"), also its topic feed; with
+    ``excerpts``, each article's excerpt under its headline."""
     shown = articles[:limit]
     feed = feeds_out.topic_feed(doc) if about else ""
 
@@ -68,14 +70,14 @@ def _group_page(
             lede=lede,
             count=len(articles),
             shown=len(shown),
-            groups=kit.listing(doc, shown),
+            groups=kit.listing(doc, shown, excerpts),
             archive_href=href(doc, "archive/index.md"),
             feed_href=_file_href(doc, feed) if feed else "",
             about=about,
             feed_limit=RSS_LIMIT,
         )
 
-    key = f"{title}\0{lede}\0{len(articles)}\0{about}"
+    key = f"{title}\0{lede}\0{len(articles)}\0{about}\0{excerpts}"
     pages = {doc: kit.keyed(doc, shown, render, key)}
     if feed:
         pages[feed] = _topic_feed(kit, doc, title, about, articles[:RSS_LIMIT])
@@ -131,8 +133,11 @@ def archive(kit: PageKit, ordered: list[Article]) -> Pages:
     rows = []
     for doc, items in months.items():
         label = f"{kit.local(items[0].published):%B %Y}"
-        # Month pages are where everything can be found: never capped.
-        pages |= _group_page(kit, doc, label, f"Articles published in {label}.", items, None)
+        # Month pages are where everything can be found: never capped, and headlines only
+        # (a busy month holds thousands: with excerpts, most of the bytes a site adds per
+        # article after the article's own page, and a page of megabytes).
+        lede = f"Articles published in {label}."
+        pages |= _group_page(kit, doc, label, lede, items, None, excerpts=False)
         rows.append({"name": label, "href": href("archive/index.md", doc), "count": len(items)})
     lede = "Every article in the briefing, month by month, newest first."
     return pages | _index_page("archive/index.md", "Archive", lede, rows)

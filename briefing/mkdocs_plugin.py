@@ -245,6 +245,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if chrome.enabled() and template_name.endswith(".html"):
             return chrome.compact(output_content)  # the 404 page
         if template_name == "sitemap.xml":
+            output_content = chrome.undated_sitemap(output_content)
             if chrome.enabled():
                 output_content = chrome.compact_sitemap(output_content)
             index, parts = chrome.split_sitemap(

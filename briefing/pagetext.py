@@ -270,8 +270,11 @@ class PageKit:
             return ""
         return f"{self.config.repo_url}/edit/{self.config.edit_branch}/{article.path}"
 
-    def listing(self, doc: str, articles: list[Article]) -> list[dict[str, Any]]:
-        """Articles grouped by local day, newest first, with links relative to ``doc``."""
+    def listing(
+        self, doc: str, articles: list[Article], excerpts: bool = True
+    ) -> list[dict[str, Any]]:
+        """Articles grouped by local day, newest first, with links relative to ``doc``; each
+        with its excerpt unless not ``excerpts``."""
         days: dict[str, list[dict[str, Any]]] = defaultdict(list)
         order: list[str] = []
         for article in articles:
@@ -284,7 +287,7 @@ class PageKit:
                     "href": href(doc, self.doc_of(article)),
                     "time": f"{self.local(article.published):%H:%M}",
                     "iso": self.iso(article.published),
-                    "excerpt": self.excerpt_of(article),
+                    "excerpt": self.excerpt_of(article) if excerpts else "",
                 }
             )
         return [{"day": day, "items": days[day]} for day in order]
