@@ -5,9 +5,13 @@
  * Material's page script sends SETUP (0) with its own small index (hand-written pages) and
  * QUERY (2) with what the reader typed; we answer READY (1) and RESULT (3). The reader only
  * downloads the index files a query needs: one terms file per word and the (small) docs
- * chunks of the results shown, those of the first screen first (see searchArticles). A query
- * overtaken by a newer one while it waits for a file stops there and answers nothing:
- * Material shows the newest query's result anyway.
+ * chunks of the results shown, those of the first screen first (see searchArticles).
+ *
+ * Every keystroke is a query. One overtaken by a newer query still shows its first screen,
+ * unless a newer one has shown its own by then: a reader typing at speed sees the results of
+ * the word so far as soon as they are in (a shorter prefix's are often ready first), and
+ * results never go back to an older query's. Only the newest query loads the rest of its
+ * results, once the reader pauses.
  */
 "use strict";
 
@@ -18,11 +22,13 @@ const BATCH = 12;  // docs chunks asked for at a time after the first screen's
 const REST_AFTER_MS = 300;  // a pause in typing this long, and the rest of the results load
 const base = new URL("../../search/briefing/", self.location.href);
 const cache = new Map();
+const done = new Set();  // the files whose fetch has completed
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 const VALUE = new Map([...DIGITS].map((c, i) => [c, i]));
 let pages = [];   // Material's own index entries (hand-written pages)
 let meta = null;
 let latest = 0;   // the newest query's number
+let shown = 0;    // the number of the newest query whose results are on screen
 
 function fetchJSON(path) {
   if (!cache.has(path)) {
@@ -30,7 +36,8 @@ function fetchJSON(path) {
       if (r.status === 404 && path.startsWith("terms/")) return {};  // no word starts so
       if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
       return r.json();
-    }).catch(err => { cache.delete(path); throw err; }));
+    }).then(data => { done.add(path); return data; })
+      .catch(err => { cache.delete(path); throw err; }));
   }
   return cache.get(path);
 }
@@ -84,15 +91,37 @@ function decode(text) {
   return out;
 }
 
+const termsFile = word => `terms/${bucket(word)}.json`;
+
 async function postings(word, prefix) {
-  const terms = await fetchJSON(`terms/${bucket(word)}.json`);
+  const terms = await fetchJSON(termsFile(word));
   // A word shorter than the bucket prefix is matched whole: its bucket holds only itself.
   if (!prefix || word.length < meta.prefix) return decode(terms[word] || "");
-  const found = [];
+  let found = [];
   for (const [key, docs] of Object.entries(terms)) {
-    if (key.startsWith(word)) found.push(...decode(docs));
-  }
+    if (key.startsWith(word)) found = found.concat(decode(docs));  // (not push(...): a
+  }                                                                 // common word has 100,000s)
   return found;
+}
+
+// The terms files the newest query needs: an older query that resumes once they are all in
+// gives way (the newest one computes right after it), instead of ranking a stale prefix.
+let newestNeeds = [];
+const newestCanRun = () => newestNeeds.every(path => done.has(path));
+
+// The best MAX_RESULTS of {doc: score}: the highest score first, then the newest (the highest
+// doc). Scores and docs packed into one number each and sorted as numbers, natively: a
+// comparator over [doc, score] pairs took tens of ms for a word of most of 100,000 articles.
+function best(scores) {
+  const keys = new Float64Array(scores.size);
+  let i = 0;
+  for (const [doc, score] of scores) keys[i++] = score * 2 ** 32 + doc;
+  keys.sort();
+  const ranked = [];
+  for (let j = keys.length - 1; j >= 0 && ranked.length < MAX_RESULTS; j--) {
+    ranked.push([keys[j] % 2 ** 32, Math.floor(keys[j] / 2 ** 32)]);
+  }
+  return ranked;
 }
 
 function pageURL(url, date) {  // a bare slug lives in the folder of the article's month
@@ -101,8 +130,8 @@ function pageURL(url, date) {  // a bare slug lives in the folder of the article
 
 // Answers a query by calling show(items) once or twice: first with the results whose docs
 // chunks hold the top FIRST_SCREEN (what Material renders before the reader scrolls), as soon
-// as those few small files are in, then with every result once the rest are (when no newer
-// query came within REST_AFTER_MS). Results are
+// as those few small files are in (unless a newer query has shown its own by then), then with
+// every result once the rest are (when no newer query came within REST_AFTER_MS). Results are
 // spread over the whole briefing (newest first among equals), so waiting for all of them
 // would mean up to MAX_RESULTS requests before anything is shown.
 async function searchArticles(query, number, show) {
@@ -110,11 +139,13 @@ async function searchArticles(query, number, show) {
   const stop = new Set(meta.stop_words);
   const terms = words(query).filter(w => !stop.has(w));
   if (!terms.length) return show([]);
+  if (number === latest) newestNeeds = terms.map(termsFile);
   // Every word must match; the last one may be a word still being typed (a prefix).
   let scores = null;
   for (let i = 0; i < terms.length; i++) {
     const list = await postings(terms[i], i === terms.length - 1);
-    if (number !== latest) return;  // overtaken: its result would never be seen
+    if (number <= shown) return;  // a newer query's results are on screen already
+    if (number < latest && newestCanRun()) return;  // the newest one's turn
     const next = new Map();
     for (const entry of list) {
       const doc = entry >> 1, weight = entry & 1 ? 3 : 1;  // a headline match weighs more
@@ -125,17 +156,14 @@ async function searchArticles(query, number, show) {
     scores = next;
     if (!scores.size) break;
   }
-  const ranked = [...scores.entries()]
-    .sort((a, b) => b[1] - a[1] || b[0] - a[0])  // best score, then newest
-    .slice(0, MAX_RESULTS);
+  const ranked = best(scores);  // best score, then newest
   const chunkOf = doc => Math.floor(doc / meta.docs_per_chunk);
   const needed = [...new Set(ranked.map(([doc]) => chunkOf(doc)))];  // in rank order
   const loaded = new Map();
-  const load = async chunks => {  // false when a newer query came meanwhile
+  const load = async chunks => {
     for (const [c, rows] of await Promise.all(
       chunks.map(async c => [c, await fetchJSON(`docs/${c}.json`)])
     )) loaded.set(c, rows);
-    return number === latest;
   };
   const termMap = Object.fromEntries(words(query).map(t => [t, true]));
   const item = ([doc, score]) => {
@@ -150,7 +178,8 @@ async function searchArticles(query, number, show) {
     }];
   };
   const first = new Set(ranked.slice(0, FIRST_SCREEN).map(([doc]) => chunkOf(doc)));
-  if (!await load([...first])) return;
+  await load([...first]);
+  if (number <= shown) return;
   const ready = ranked.findIndex(([doc]) => !loaded.has(chunkOf(doc)));
   if (ready === -1) return show(ranked.map(item));
   show(ranked.slice(0, ready).map(item));
@@ -160,7 +189,8 @@ async function searchArticles(query, number, show) {
   if (number !== latest) return;
   const rest = needed.filter(c => !loaded.has(c));
   for (let i = 0; i < rest.length; i += BATCH) {
-    if (!await load(rest.slice(i, i + BATCH))) return;
+    await load(rest.slice(i, i + BATCH));
+    if (number !== latest) return;  // the reader typed on: a newer query has the screen
   }
   show(ranked.map(item));
 }
@@ -183,14 +213,16 @@ addEventListener("message", async event => {
     pages = (message.data && message.data.docs) || [];
     postMessage({ type: READY });
   } else if (message.type === QUERY) {
-    const number = ++latest;  // a query overtaken by a newer one stops and answers nothing
-    const show = items => postMessage({
-      type: RESULT, data: { items: [...items, ...searchPages(message.data)] }
-    });
+    const number = ++latest;
+    const show = items => {  // never over a newer query's results
+      if (number < shown) return;
+      shown = number;
+      postMessage({ type: RESULT, data: { items: [...items, ...searchPages(message.data)] } });
+    };
     try {
       await searchArticles(message.data, number, show);
     } catch (err) {
-      if (number !== latest) return;
+      if (number < shown) return;
       console.warn(`briefing search: ${err}`);
       show([]);
     }
