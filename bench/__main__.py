@@ -78,7 +78,7 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
     plain = _seconds(r.steps.get(PLAIN))
     add("plain MkDocs + Material / full build", plain / full if plain and full else None,
         "{:.2f}×", "(info)", None)  # fmt: skip
-    for name, limit in ((ONE, 0.2), (AGAIN, 0.1)):
+    for name, limit in ((ONE, 0.1), (AGAIN, 0.05)):  # issue 20's targets
         part = _seconds(r.steps.get(name))
         ratio = part / full if part is not None and full else None
         add(
@@ -96,11 +96,14 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
         ratio = r.article_page_bytes / base.article_page_bytes if base.article_page_bytes else None
         add(f"article page HTML vs N={base.n:,}", ratio, "{:.2f}×", "≤ 1.1× (no growth)",
             ratio is not None and ratio <= 1.1)  # fmt: skip
-    s = r.search
-    mb = s.search_bytes / 1e6 if s and s.ok else None
-    add("search download before first result", mb, "{:.2f} MB", "< 2 MB", mb is not None and mb < 2)
-    # Issue #12: per article, the worst of the probes (the word at once, typed, a common word).
+    per = r.site_bytes / r.n if r.site_bytes and r.n else None
+    add("site per article, all in", per, "{:,.0f} B", "≤ 8,000 B", per is not None and per <= 8000)
+    # Issue 20: the worst of the probes (a rare word, a word of most articles), each a
+    # reader's first visit in a fresh browser.
     probes = [p for p in (r.search, r.search_typed, r.search_common) if p and p.ok]
+    mb = max(p.disk_bytes for p in probes) / 1e6 if probes else None
+    add("search download before the first result (worst probe)", mb, "{:.3f} MB", "≤ 1 MB",
+        mb is not None and mb <= 1)  # fmt: skip
     for measure, label in (("disk", "on disk"), ("gzip", "gzipped, as GitHub Pages sends it")):
         values = [v for p in probes if (v := p.per_article(measure)) is not None]
         worst = max(values) if values else None
@@ -109,7 +112,7 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
     times = [p.first_result_ms for p in probes if p.first_result_ms is not None]
     ms = max(times) if times else None
     add(
-        "first search result after the last keystroke (worst probe)",
+        "first search result after the first keystroke, fresh browser (worst probe)",
         ms,
         "{:.0f} ms",
         "< 300 ms",
@@ -126,11 +129,11 @@ def _ratio_rows(r: SizeResult, base: SizeResult | None) -> list[tuple[str, str, 
     peaks = [x.peak_mb for k, x in r.steps.items() if x.peak_mb and not k.startswith("anchor")]
     peak = max(peaks) if peaks else None
     add(
-        "peak memory of any briefing step",
+        "peak memory of any briefing step (its whole process tree)",
         peak,
         "{:.0f} MB",
-        "< 4096 MB",
-        peak is not None and peak < 4096,
+        "< 2048 MB",
+        peak is not None and peak < 2048,
     )
     return rows
 
@@ -176,10 +179,12 @@ def _figures(r: SizeResult) -> list[tuple[str, str]]:
                 f"{r.floor.bodies_seconds:.2f} s for {r.floor.bodies:,}",
             )
         )
+    if r.sitemap:
+        out.append(("sitemap", r.sitemap))
     for label, s in (
-        ("search (briefing)", r.search),
+        ("search, first visit (a rare word)", r.search),
         ("search (briefing), typed", r.search_typed),
-        ("search (briefing), a word of most articles, typed", r.search_common),
+        ("search, first visit (a word of most articles)", r.search_common),
         ("search (plain MkDocs)", r.plain_search),
     ):
         if s is not None:
@@ -212,7 +217,7 @@ def print_table(r: SizeResult, base: SizeResult | None) -> None:
 
 def markdown_table(r: SizeResult, base: SizeResult | None) -> str:
     lines = [f"### N = {r.n:,} articles ({r.stories:,} stories)", "",
-             "| step | wall (s) | CPU (s) | peak RSS (MB) | note |",
+             "| step | wall (s) | CPU (s) | peak memory (MB) | note |",
              "|---|---:|---:|---:|---|"]  # fmt: skip
     for name, step in r.steps.items():
         t, c, m, note = _step_cells(step)
@@ -247,10 +252,11 @@ def write_results(results: list[SizeResult], command: str) -> None:
         f"Run ended {finished} on {machine()}; load average (1, 5, 15 min) {load}.",
         f"Command: `{last.command or command}`.",
         "",
-        "Every step is the real CLI run as a subprocess on a fresh site root; peak RSS is the",
-        "larger of the child's own peak and the sampled sum over its process tree. Other work on",
+        "Every step is the real CLI run as a subprocess on a fresh site root; peak memory is the",
+        "larger of the child's own peak RSS and the sampled sum of proportional set sizes (PSS)",
+        "over its process tree, workers included. Other work on",
         "a shared machine inflates wall times (CPU times are steadier): compare ratios. Targets",
-        "are those of issue #8 (stated there for N = 10,000; shown at every N).",
+        "are those of issue 20 (shown at every N).",
         "",
     ]
     body = "\n".join(section) + "\n" + "\n".join(markdown_table(r, base) for r in results)
@@ -265,6 +271,7 @@ def load_result(path: Path) -> SizeResult:
     for key in ("site_bytes", "site_files", "article_pages", "article_page_bytes", "index_bytes"):
         setattr(result, key, data[key])
     result.hugo_site_bytes = data.get("hugo_site_bytes", 0)
+    result.sitemap = data.get("sitemap", "")
     result.finished, result.command = data.get("finished", ""), data.get("command", "")
     result.load = tuple(data.get("load") or (0.0, 0.0, 0.0))
     result.steps = {k: Step(**v) for k, v in data["steps"].items()}
@@ -282,6 +289,10 @@ def main(argv: list[str]) -> int:
         from .ci import main as ci_main
 
         return ci_main(argv[1:])
+    if argv[:1] == ["search"]:  # a reader's first search on a built site
+        from .search_probe import main as search_main
+
+        return search_main(argv[1:])
     if argv[:1] in (["ingest"], ["analyze"], ["read"]):  # benchmarks in modules of their own
         module = importlib.import_module(f"bench.bench_{argv[0]}")
         return int(module.main(argv[1:]))

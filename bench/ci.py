@@ -236,7 +236,7 @@ def markdown(result: CiResult, machine: str) -> str:
         f" compresses it too): {result.cache_mb:.0f} MB uncompressed. Runs 2 and 3 ran"
         f" {result.repeat} times each: their rows are medians, and the ratio is of medians.",
         "",
-        "| step | wall (s) | CPU (s) | peak RSS (MB) | note |",
+        "| step | wall (s) | CPU (s) | peak memory (MB) | note |",
         "|---|---:|---:|---:|---|",
     ]
     for name, step in result.steps.items():

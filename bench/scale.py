@@ -2,7 +2,8 @@
 
 Each step runs as a subprocess on a fresh site root under ``bench/out/`` and is measured from
 outside: wall time, and peak memory as the larger of the child's own peak (``os.wait4``) and the
-sampled sum over its whole process tree (so worker processes of a parallel build count too).
+sampled sum of proportional set sizes over its whole process tree (so worker processes of a
+parallel build count too, and pages they share count once).
 A failing or timed-out step prints the tail of its stderr and the run goes on.
 """
 
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import anchors, generate
-from .search_probe import COMMON_WORD, ProbeResult, probe
+from .search_probe import COMMON_WORD, ProbeResult, first_visit
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -30,6 +31,7 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 DEMO = REPO / "examples" / "demo"
 BIN = Path(sys.executable).parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
+SITE_URL = "https://newsroom.example/briefing/"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class SizeResult:
     search_common: ProbeResult | None = None  # a word of most articles, typed
     plain_search: ProbeResult | None = None
     hugo_site_bytes: int = 0  # Hugo's public/ after its full build
+    sitemap: str = ""  # sitemap_figures()
     finished: str = ""  # UTC time the size's run ended
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # load average then
     command: str = ""
@@ -66,14 +69,28 @@ class SizeResult:
 # -- running one step ---------------------------------------------------------------------------
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+def _own_memory(pid: int) -> int:
+    """A process' proportional set size in bytes (its private pages, plus its share of those
+    it shares with others: a forked worker's inherited pages count once over the tree), or its
+    resident size where the kernel does not say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def tree_memory(pid: int) -> int:
+    """Proportional set size of a process and all its descendants (0 once it is gone)."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * PAGE
+            total += _own_memory(p)
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     todo += [int(c) for c in f.read().split()]
@@ -93,7 +110,7 @@ class _Watch(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.05):
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, tree_memory(self.pid))
             if time.monotonic() > self.deadline:
                 self.timed_out = True
                 os.killpg(self.pid, signal.SIGKILL)
@@ -154,7 +171,10 @@ def fresh_root(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    shutil.copy2(DEMO / "mkdocs.yml", path / "mkdocs.yml")
+    # With the address a published briefing has (the publish workflow passes GitHub Pages'
+    # own): absolute sitemaps, canonical and og:url links, as the site on Pages carries them.
+    yml = (DEMO / "mkdocs.yml").read_text(encoding="utf-8")
+    (path / "mkdocs.yml").write_text(f"site_url: {SITE_URL}\n{yml}", encoding="utf-8")
     shutil.copytree(DEMO / "docs", path / "docs")
     return path
 
@@ -193,6 +213,32 @@ def measure_site(result: SizeResult, site: Path) -> None:
     result.article_page_bytes = sum(pages) / len(pages) if pages else 0.0
     index = [s for p, s in sizes if p.relative_to(site).parts[0] in ("search", "pagefind")]
     result.index_bytes = sum(index)
+    result.sitemap = sitemap_figures(site)
+
+
+def sitemap_figures(site: Path) -> str:
+    """How the sitemap lists the site: its files, the most URLs in one, and whether every
+    article page is listed (with site_url set)."""
+    found = sorted(site.glob("sitemap*.xml"))
+    if not found:
+        return "no sitemap"
+    urls: set[str] = set()
+    most = 0
+    for file in found:
+        locs = re.findall(r"<loc>([^<]*)</loc>", file.read_text(encoding="utf-8"))
+        if "<sitemapindex" in file.read_text(encoding="utf-8")[:500]:
+            continue
+        most = max(most, len(locs))
+        urls.update(locs)
+    articles = {
+        SITE_URL + p.parent.relative_to(site).as_posix() + "/"
+        for p in site.glob("articles/*/*/*/index.html")
+    }
+    missing = len(articles - urls)
+    index = "an index and " if len(found) > 1 else ""
+    listed = "every article page listed" if not missing else f"{missing:,} article pages missing"
+    files = len(found) - (1 if index else 0)
+    return f"{index}{files} file(s), at most {most:,} URLs in one; {listed}"
 
 
 def _hugo_anchor(
@@ -282,16 +328,14 @@ def run_size(
     generate.write_analyses(root, [arrived])
     step("build after one new article", "build", "-q")
     if browser and full.ok:
+        # As a reader meets it: a fresh browser, the site from a plain static server, the
+        # word typed at machine speed as soon as the home page has loaded.
         site = root / "site"
-        result.search = probe(site, word, articles=n + 1)
-        result.search_typed = probe(site, word, articles=n + 1, typed=True)
-        result.search_common = probe(site, COMMON_WORD, articles=n + 1, typed=True)
-        for what, found in (
-            (word, result.search),
-            (f"{word}, typed", result.search_typed),
-            (f"{COMMON_WORD} (most articles), typed", result.search_common),
-        ):
-            print(f"  search probe ({what}): {found.summary()}", flush=True)
+        result.search = first_visit(site, word, articles=n + 1)
+        result.search_common = first_visit(site, COMMON_WORD, articles=n + 1)
+        common = f"{COMMON_WORD} (most articles)"
+        for what, found in ((word, result.search), (common, result.search_common)):
+            print(f"  search, first visit ({what}): {found.summary()}", flush=True)
 
     try:
         result.floor = anchors.markdown_floor(root)
@@ -309,7 +353,7 @@ def run_size(
         else:
             result.steps[name] = run_step(name, mkdocs, where, timeout)
             if browser and result.steps[name].ok:
-                result.plain_search = probe(where / "site", word, articles=n)
+                result.plain_search = first_visit(where / "site", word, articles=n)
                 print(f"  search probe (plain MkDocs): {result.plain_search.summary()}", flush=True)
     if hugo:
         _hugo_anchor(result, base / "hugo-anchor", items, timeout)
