@@ -18,9 +18,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .anchors import Floor
-from .scale import OUT, RESULTS, SizeResult, Step, run_size, write_section
-from .search_probe import ProbeResult
+from .scale import (
+    OUT,
+    RESULTS,
+    SizeResult,
+    Step,
+    load_result,
+    run_builds,
+    run_size,
+    write_section,
+)
 
 BLOG, PLAIN = "anchor: Material blog plugin", "anchor: MkDocs + Material"
 HUGO = "anchor: Hugo (full build)"
@@ -42,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium search probe")
     p.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     p.add_argument("--seed", type=int, default=8)
+    p.add_argument(
+        "--builds-only", action="store_true",
+        help="only the build steps again, on the site root a full run of each N left",
+    )  # fmt: skip
     p.add_argument(
         "--from-out", action="store_true",
         help="no run: print and write the tables from bench/out/n<N>/result.json of the sizes",
@@ -203,7 +214,7 @@ def _step_cells(step: Step) -> tuple[str, str, str, str]:
 
 
 def print_table(r: SizeResult, base: SizeResult | None) -> None:
-    print(f"\nN = {r.n:,} articles ({r.stories:,} stories, 6 feeds)")
+    print(f"\nN = {r.n:,} articles ({r.stories:,} stories)")
     print(f"  {'step':<36}{'time s':>10}{'cpu s':>10}{'peak MB':>10}")
     for name, step in r.steps.items():
         t, c, m, note = _step_cells(step)
@@ -264,26 +275,6 @@ def write_results(results: list[SizeResult], command: str) -> None:
     print(f"\nwrote the Scale section of {RESULTS}")
 
 
-def load_result(path: Path) -> SizeResult:
-    """A SizeResult back from the result.json a run wrote."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    result = SizeResult(data["n"], data["stories"])
-    for key in ("site_bytes", "site_files", "article_pages", "article_page_bytes", "index_bytes"):
-        setattr(result, key, data[key])
-    result.hugo_site_bytes = data.get("hugo_site_bytes", 0)
-    result.sitemap = data.get("sitemap", "")
-    result.finished, result.command = data.get("finished", ""), data.get("command", "")
-    result.load = tuple(data.get("load") or (0.0, 0.0, 0.0))
-    result.steps = {k: Step(**v) for k, v in data["steps"].items()}
-    result.floor = Floor(**data["floor"]) if data.get("floor") else None
-    for key in ("search", "search_typed", "search_common", "plain_search"):
-        if data.get(key):
-            setattr(
-                result, key, ProbeResult(**{**data[key], "requests": tuple(data[key]["requests"])})
-            )
-    return result
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] == ["ci"]:  # the CI-shaped publish (bench/ci.py)
         from .ci import main as ci_main
@@ -307,6 +298,15 @@ def main(argv: list[str]) -> int:
             write_results(results, "python -m bench " + " ".join(argv))
         return 0
     for n in sizes:
+        if args.builds_only:
+            result = run_builds(n, args.seed)
+            result.command = "python -m bench " + " ".join(argv)
+            results.append(result)
+            (OUT / f"n{n}" / "result.json").write_text(
+                json.dumps(asdict(result), indent=2, default=str)
+            )
+            print_table(result, results[0])
+            continue
         blog = not args.no_blog and (not args.blog_max or n <= args.blog_max)
         analyze = not args.analyze_max or n <= args.analyze_max
         result = run_size(

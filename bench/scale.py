@@ -9,6 +9,7 @@ A failing or timed-out step prints the tail of its stderr and the run goes on.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -268,13 +269,66 @@ def _hugo_anchor(
 # -- one N --------------------------------------------------------------------------------------
 
 
-def arriving(seed: int) -> generate.Item:
+def arriving(seed: int, number: int = 1) -> generate.Item:
     """The one new article: dated a minute after everything in the briefing, as arriving news
     is (``extra_item`` dates it at the corpus' last moment, where 32 others are; ``ci.py``
     dates its new items the same way)."""
-    item = generate.extra_item(seed, 1)
+    item = generate.extra_item(seed, number)
     published = datetime.fromisoformat(item.published) + timedelta(minutes=1)
     return replace(item, published=published.isoformat())
+
+
+def load_result(path: Path) -> SizeResult:
+    """A SizeResult back from the result.json a run wrote."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = SizeResult(data["n"], data["stories"])
+    for key in ("site_bytes", "site_files", "article_pages", "article_page_bytes", "index_bytes"):
+        setattr(result, key, data[key])
+    result.hugo_site_bytes = data.get("hugo_site_bytes", 0)
+    result.sitemap = data.get("sitemap", "")
+    result.finished, result.command = data.get("finished", ""), data.get("command", "")
+    result.load = tuple(data.get("load") or (0.0, 0.0, 0.0))
+    result.steps = {k: Step(**v) for k, v in data["steps"].items()}
+    result.floor = anchors.Floor(**data["floor"]) if data.get("floor") else None
+    for key in ("search", "search_typed", "search_common", "plain_search"):
+        if data.get(key):
+            setattr(
+                result, key, ProbeResult(**{**data[key], "requests": tuple(data[key]["requests"])})
+            )
+    return result
+
+
+def run_builds(n: int, seed: int) -> SizeResult:
+    """The build steps again on the site root a full run of ``n`` left (its articles
+    ingested, analysed and rendered): a cold full build, nothing changed, and one more new
+    article. Its other rows are the full run's (``result.json``)."""
+    base = OUT / f"n{n}"
+    root = base / "site-root"
+    result = load_result(base / "result.json")
+    timeout = 300 + 0.3 * n
+    cli = str(BIN / "briefing")
+    print(f"\n== N = {n:,}: the build steps again in {root}", flush=True)
+
+    def step(name: str, *args: str) -> Step:
+        result.steps[name] = run_step(name, [cli, *args], root, timeout)
+        return result.steps[name]
+
+    step("render (nothing changed)", "render", "-q")
+    make_cold(root, base / "trash")
+    full = step("full build (cold)", "build", "-q")
+    if full.ok:
+        measure_site(result, root / "site")
+    step("build (nothing changed)", "build", "-q")
+    number = 2 + len(list((root / "content" / "articles").glob("*/*/*update-*.md")))
+    arrived = arriving(seed, number)
+    generate.append_item(root, arrived)
+    step("ingest one new article", "ingest", "-q")
+    generate.write_analyses(root, [arrived])
+    step("build after one new article", "build", "-q")
+    shutil.rmtree(base / "trash", ignore_errors=True)
+    result.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    result.load = os.getloadavg()
+    return result
 
 
 def run_size(
