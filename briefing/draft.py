@@ -315,16 +315,31 @@ class Briefing:
         return best
 
     def first_mentions(self, story: Story, article: Article) -> list[str]:
-        """Names in ``article`` that no earlier story of the briefing has."""
-        new = []
-        for name in self.names.get(story.id, ()):
-            if self.first_named.get(name.casefold()) != story.id:
-                continue
-            # Within the story, the first report that names it.
-            first = next(a for a in story.articles if name in self.names_of[a.id])
-            if first.id == article.id:
-                new.append(name)
-        return new
+        """Names in ``article`` that no earlier story of the briefing has (within the story,
+        each belongs to the first report that names it)."""
+        memo = (story.id, "first mentions")
+        if memo not in self.memo:
+            firsts: dict[str, list[str]] = defaultdict(list)
+            for name in self.names.get(story.id, ()):
+                if self.first_named.get(name.casefold()) == story.id:
+                    first = next(a for a in story.articles if name in self.names_of[a.id])
+                    firsts[first.id].append(name)
+            self.memo[memo] = firsts
+        return list(self.memo[memo].get(article.id, ()))
+
+    def standing(self, story: Story, article: Article) -> tuple[int, int]:
+        """The article's place in its story (0 for the first) and how many outlets had
+        reported the story by then, its own included."""
+        memo = (story.id, "standing")
+        if memo not in self.memo:
+            standing: dict[str, tuple[int, int]] = {}
+            outlets: set[str] = set()
+            for at, member in enumerate(story.articles):
+                outlets.add(member.publisher)
+                standing[member.id] = (at, len(outlets))
+            self.memo[memo] = standing
+        found: tuple[int, int] = self.memo[memo][article.id]
+        return found
 
     def published_before(self, article: Article) -> int:
         """How many articles the publisher had in the briefing before this one."""
@@ -423,7 +438,7 @@ def draft(article: Article, briefing: Briefing) -> str:
     article reports (quoted, when it was read), where it stands in its story, and the earlier
     and later reports of the briefing that share its names."""
     story = briefing.story_of[article.id]
-    position = story.articles.index(article)
+    position, outlets_by_then = briefing.standing(story, article)
     count = briefing.published_before(article)
     own = report(article, briefing.reading(article))
     # A follower that could not be read is told by the first report's opening words instead.
@@ -432,17 +447,13 @@ def draft(article: Article, briefing: Briefing) -> str:
         if position and not own["lead"]
         else {"lead": ""}
     )
-    others = [
-        p for p in dict.fromkeys(a.publisher for a in story.articles) if p != article.publisher
-    ]
+    others = [p for p in story.publishers if p != article.publisher]
     coverage: dict[str, Any] = {
         "publisher": article.publisher,
         "outlets": len(story.publishers),
         "followers": number(len(story.publishers) - 1),
         "all": number(len(story.publishers)),
-        "position": ordinal(
-            len(dict.fromkeys(a.publisher for a in story.articles[: position + 1]))
-        ),
+        "position": ordinal(outlets_by_then),
         "first": story.first,
         "first_date": briefing.date(story.first.published),
         "first_lead": first_report["lead"] if first_report["lead"] else "",

@@ -172,18 +172,41 @@ def test_generated_stories_of_1_to_60_outlets_are_found() -> None:
 
     found, answer = articles(2000, seed=11)
     assert max(Counter(answer.values()).values()) >= 40  # the heavy tail is there
-    assigned = assign(found)
+    precision, recall = pair_scores(assign(found), answer)
+    assert precision >= 0.95
+    assert recall >= 0.95
+
+
+def pair_scores(assigned: dict[str, str], answer: dict[str, int]) -> tuple[float, float]:
+    """Of the pairs of articles put in one story, the share that belong together; of the
+    pairs that belong together, the share put in one story."""
     members: dict[str, list[str]] = {}
     for aid, story in assigned.items():
         members.setdefault(story, []).append(aid)
     together = apart = 0
     for ids in members.values():
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                if answer[a] == answer[b]:
-                    together += 1
-                else:
-                    apart += 1
+        sizes = Counter(answer[aid] for aid in ids)
+        same = sum(n * (n - 1) // 2 for n in sizes.values())
+        together += same
+        apart += len(ids) * (len(ids) - 1) // 2 - same
     expected = sum(n * (n - 1) // 2 for n in Counter(answer.values()).values())
-    assert together / (together + apart) >= 0.95
-    assert together / expected >= 0.95
+    return together / (together + apart), together / expected
+
+
+def test_stories_sharing_the_subjects_names_are_told_apart() -> None:
+    """A Google News topic briefing (bench/stories_gen.py: 2,000 fictional articles in a
+    month, 40 outlets, stories of 1 to 60 articles): every headline has some of the
+    subject's five name words and an event word other stories of those days share, many a
+    name in the news that week. Stories are still found and not chained together by those
+    names: measured 0.95 of the pairs put together belong together (0.66 before words were
+    weighed by how many stories of the window used them) and 0.91 of the pairs that belong
+    together are found (0.71 before)."""
+    from bench.stories_gen import gnews_articles
+
+    found, answer = gnews_articles(2000, seed=7)
+    assert max(Counter(answer.values()).values()) >= 40  # the heavy tail is there
+    assert not any(a.snippet for a in found)  # Google News gives headlines only
+    assert len({a.publisher for a in found}) == 40
+    precision, recall = pair_scores(assign(found), answer)
+    assert precision >= 0.93
+    assert recall >= 0.88
