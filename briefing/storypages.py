@@ -47,21 +47,35 @@ def badge(article: Article) -> dict[str, str]:
     return {}
 
 
+# Other outlets' reports an article page lists under "Related coverage": those nearest in
+# time (the story's page lists them all). A story of 60 outlets made each of its pages list 59,
+# 15 KB of every one of its 60 pages.
+RELATED_LIMIT = 8
+
+
 def article_context(kit: PageKit, article: Article, story: Story | None) -> dict[str, Any]:
     """What ``_related.md.j2`` and ``_analysis_state.md.j2`` need on an article page."""
     doc = kit.doc_of(article)
-    related = []
+    related: list[dict[str, Any]] = []
     if story is not None:
-        for other in story.articles:
-            if other.id != article.id and other.publisher != article.publisher:
-                related.append(
-                    {
-                        "a": other,
-                        "href": href(doc, kit.doc_of(other)),
-                        "iso": kit.iso(other.published),
-                        "when": kit.when(other.published),
-                    }
-                )
+        others = [
+            other
+            for other in story.articles
+            if other.id != article.id and other.publisher != article.publisher
+        ]
+        if len(others) > RELATED_LIMIT:
+            nearest = sorted(others, key=lambda a: abs(a.published - article.published))
+            kept = {a.id for a in nearest[:RELATED_LIMIT]}
+            others = [a for a in others if a.id in kept]  # in the story's (time) order
+        related = [
+            {
+                "a": other,
+                "href": href(doc, kit.doc_of(other)),
+                "iso": kit.iso(other.published),
+                "when": kit.when(other.published),
+            }
+            for other in others
+        ]
     return {
         "related": related,
         "story_href": href(doc, story_doc(story)) if story and has_page(story) else "",

@@ -257,3 +257,24 @@ def test_write_pages_removes_what_is_no_longer_planned(tmp_path: Path) -> None:
     assert not (tmp_path / "archive" / "2026" / "09.md").exists()
     assert removed >= 2  # the article page and its month page
     assert written < len(new)  # unchanged pages were not rewritten
+
+
+def test_an_article_page_lists_the_reports_nearest_in_time_and_links_the_whole_story() -> None:
+    """A story covered by 30 outlets: each article page lists the RELATED_LIMIT other
+    outlets' reports nearest to it in time (a page of every other report grew with the
+    story's size squared over its pages), and links the story page, which lists them all."""
+    from briefing.storypages import RELATED_LIMIT
+
+    story = [
+        article(n, publisher=f"Desk {n}", extra={"story": "harbor-vote-a1b2c3"})
+        for n in range(30)
+    ]
+    pages = plan_pages(config(), story)
+    middle = story[15]
+    page = pages[f"articles/{middle.published:%Y/%m}/story-15.md"]
+    listed = re.findall(r'<li><a href="[^"]*">(Harbor story number \d+)</a>', page)
+    assert len(listed) == RELATED_LIMIT
+    assert listed == [f"Harbor story number {n}" for n in (19, 18, 17, 16, 14, 13, 12, 11)]
+    assert "The whole story: 30 reports in time order" in page
+    whole = pages["stories/harbor-vote-a1b2c3.md"]
+    assert all(f"Harbor story number {n}<" in whole for n in range(30))
