@@ -334,3 +334,30 @@ def test_a_killed_analyze_leaves_nothing_behind_for_the_next_run(demo_root: Path
     assert ignored.returncode == 0  # a new briefing's .gitignore keeps it out of commits
     assert run(demo_root, "analyze").code == 0
     assert not stale.exists()
+
+
+def test_a_drafts_standing_in_a_big_story_counts_outlets_once() -> None:
+    """Where a report stands is counted in outlets (an outlet's second report adds none), and
+    a name is new only in the story's first report that has it, however big the story."""
+    start = datetime(2031, 5, 1, tzinfo=UTC)
+    outlets = ["Quayside Wire", "Estuary Gazette", "Quayside Wire", "Harbour Post"]
+    titles = [
+        "Brannock Mill closes",
+        "Brannock Mill closes as Orla Venn resigns",
+        "Brannock Mill closes after Orla Venn resigns",
+        "Brannock Mill shut",
+    ]
+    story = [
+        Article(
+            id=f"mill-{n}", title=titles[n], publisher=outlet, link=f"https://mill.example/{n}",
+            published=start + timedelta(hours=n), first_seen=start + timedelta(hours=n),
+            extra={"story": "brannock-mill"},
+        )
+        for n, outlet in enumerate(outlets)
+    ]  # fmt: skip
+    briefing = Briefing.of(story)
+    last = draft(story[3], briefing)
+    assert "the third of three outlets" in last
+    assert "the second of three outlets" in draft(story[2], briefing)
+    assert "first report in the briefing to name Orla Venn" in draft(story[1], briefing)
+    assert "Orla Venn" not in briefing.first_mentions(briefing.story_of["mill-2"], story[2])
