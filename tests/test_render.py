@@ -266,8 +266,7 @@ def test_an_article_page_lists_the_reports_nearest_in_time_and_links_the_whole_s
     from briefing.storypages import RELATED_LIMIT
 
     story = [
-        article(n, publisher=f"Desk {n}", extra={"story": "harbor-vote-a1b2c3"})
-        for n in range(30)
+        article(n, publisher=f"Desk {n}", extra={"story": "harbor-vote-a1b2c3"}) for n in range(30)
     ]
     pages = plan_pages(config(), story)
     middle = story[15]
