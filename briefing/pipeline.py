@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ContentError, UsageError
-from .models import SiteConfig
+from .models import Article, SiteConfig
 from .store import ContentStore
 
 # Each stage is imported by the commands that run it: `build` never loads the HTTP client
@@ -64,10 +64,15 @@ def read_site(config: SiteConfig, now: datetime, budget: int | None = None) -> R
 
 def render_site(config: SiteConfig) -> RenderResult:
     """Write ``docs/`` from ``content/``. Unreadable article files are skipped and reported."""
+    return _render(config)[0]
+
+
+def _render(config: SiteConfig) -> tuple[RenderResult, list[Article]]:
+    """``render_site``, and the articles it loaded."""
     from .render import render
 
     articles, errors = ContentStore(config).load_all()
-    return RenderResult(render(config, articles), tuple(errors))
+    return RenderResult(render(config, articles), tuple(errors)), articles
 
 
 def build(
@@ -75,11 +80,9 @@ def build(
 ) -> tuple[RenderResult, BuildReport]:
     """Render, then build the site with MkDocs in strict mode (incremental unless ``full``).
     The articles render loaded are handed over to the build (its search index needs them)."""
-    from .render import render
     from .site import Loaded, build_site
 
-    articles, errors = ContentStore(config).load_all()
-    rendered = RenderResult(render(config, articles), tuple(errors))
+    rendered, articles = _render(config)
     loaded = Loaded(articles)
     del articles  # the build may let go of them
     return rendered, build_site(config, site_dir, full=full, loaded=loaded)

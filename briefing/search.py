@@ -216,6 +216,11 @@ def _sources(ordered: Iterable[Article]) -> list[str]:
     return [f"{a.path}\0{a.published.isoformat()}\0{_words_key(a)}" for a in ordered]
 
 
+def _key_of(source: str) -> str:
+    """The ``_words_key`` a ``_sources`` entry ends with."""
+    return source.rpartition("\0")[2]
+
+
 def _digest(sources: Iterable[str]) -> str:
     # The layout is part of it: an index of other buckets or chunks is rebuilt, not kept.
     digest = hashlib.sha256(f"{FORMAT} {BUCKETS} {PREFIX} {DOCS_PER_CHUNK}".encode())
@@ -271,7 +276,7 @@ def index_files(
         if known is None:
             line = _words_line(article)
         else:
-            key = sources[doc].rpartition("\0")[2]  # its _words_key
+            key = _key_of(sources[doc])
             line = known.get(key) or known.setdefault(key, _words_line(article))
         title, _, body = line.partition("\t")
         for words_of, posting in ((title, 2 * doc + 1), (body, 2 * doc)):
@@ -353,8 +358,7 @@ def _write_whole(
         written += write_if_changed(site_dir / rel, text)
         made.add(rel)
     if cache and known is not None:
-        keys = (source.rpartition("\0")[2] for source in sources)
-        keep = {k: known[k] for k in keys if k in known}
+        keep = {k: known[k] for k in map(_key_of, sources) if k in known}
         del known
         with contextlib.suppress(OSError), atomic_open(cache, durable=False) as handle:
             pickle.dump(keep, handle, pickle.HIGHEST_PROTOCOL)

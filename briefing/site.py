@@ -299,8 +299,9 @@ def build_site(
     stale = set(built or ()) - outputs if dirty else set()
     # The site's size: its generated trees (most of its files) counted page by page, from the
     # last build's count and the pages this one writes or removes; the rest read whole.
-    trees = state.get("trees") if dirty else None
-    known_trees = isinstance(trees, list) and len(trees) == 2
+    recorded = state.get("trees") if dirty else None
+    trees = tuple(recorded) if isinstance(recorded, list) and len(recorded) == 2 else None
+    known_trees = trees is not None
     written = _outputs_of(docs_pages, changed) if known_trees else sorted(outputs)
     before = sitesize.of_files(target, _in_trees([*written, *stale])) if known_trees else (0, 0)
     rest = _rest_intact(target, state) if dirty and not changed and not stale else None
@@ -325,11 +326,7 @@ def build_site(
         with contextlib.suppress(OSError):  # the page's folder, when nothing else is in it
             page.parent.rmdir()
     after = sitesize.of_files(target, _in_trees(written))
-    counted = (
-        (trees[0] - before[0] + after[0], trees[1] - before[1] + after[1])
-        if known_trees and isinstance(trees, list)
-        else after
-    )
+    counted = (trees[0] - before[0] + after[0], trees[1] - before[1] + after[1]) if trees else after
     if rest is None:
         rest = sitesize.measure(target, skip=TREES)
     size = sitesize.SiteSize(rest.files + counted[0], rest.bytes + counted[1], rest.limit)
