@@ -172,7 +172,7 @@ def _figures(r: SizeResult) -> list[tuple[str, str]]:
         ("search index on disk", f"{r.index_bytes / 1e6:.2f} MB"),
     ]
     if r.site_bytes and r.n:
-        # GitHub Pages publishes at most 1 GB (briefing/sitesize.py): linear in N from here.
+        # GitHub Pages publishes at most 1 GB (briefing/build/sitesize.py): linear in N from here.
         per = r.site_bytes / r.n
         per_1000 = f"{per / 1000:.1f} MB per 1,000 articles"
         out.append(("site per article, all in", f"{per:,.0f} B ({per_1000})"))

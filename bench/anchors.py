@@ -80,7 +80,7 @@ def markdown_floor(root: Path) -> Floor:
     """Time Python-Markdown alone on the site's article pages and, separately, its analyses."""
     from mkdocs.utils.meta import get_data
 
-    from briefing.frontmatter import split
+    from briefing.store.frontmatter import split
 
     pages = [get_data(p.read_text(encoding="utf-8"))[0] for p in _md(root / "docs" / "articles")]
     bodies = [

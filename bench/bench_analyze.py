@@ -27,9 +27,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from briefing.files import atomic_write
-from briefing.frontmatter import dump_article
-from briefing.store import ContentStore
+from briefing.store.content import ContentStore
+from briefing.store.files import atomic_write
+from briefing.store.frontmatter import dump_article
 
 from .scale import write_section
 from .stories_gen import SHAPES

@@ -89,8 +89,8 @@ def article_page(n: int, rng: random.Random) -> str:
 
 def run(pages: int, results: bool) -> str:
     from briefing.config import load_site
-    from briefing.extract import extract
-    from briefing.read import ReadSettings, read
+    from briefing.ingest.extract import extract
+    from briefing.ingest.read import ReadSettings, read
 
     rng = random.Random(19)
     work = Path(tempfile.mkdtemp(prefix="bench-read-"))

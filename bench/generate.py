@@ -345,7 +345,7 @@ def feed_text(spec: FeedSpec, items: list[Item]) -> str:
     )
 
 
-# Items in one feed file at most: a feed is capped at 16 MB (briefing/fetch.py), and a real
+# Items in one feed file at most: a feed is capped at 16 MB (briefing/ingest/fetch.py), and a real
 # publisher's feed is never this long. Past it, a feed is written as numbered parts, each a
 # feed of its own (at 100,000 articles: ten or more feeds of at most 10,000).
 PER_FILE = 10_000
@@ -401,7 +401,7 @@ def write_analyses(root: Path, items: list[Item]) -> int:
     Uses the project's own front-matter split, so the facts are kept byte for byte; a body a
     person (or the analyzer) already wrote is never touched. Returns the files written.
     """
-    from briefing.frontmatter import DELIMITER, load_meta, split
+    from briefing.store.frontmatter import DELIMITER, load_meta, split
 
     by_link = {i.link: i.analysis for i in items}
     by_link.update({gnews_link(i): i.analysis for i in items if i.feed == "news-search"})

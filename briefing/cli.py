@@ -16,14 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, sitesize
+from . import __version__
+from .build import sitesize
 from .config import load_site
-from .engines import ENGINES
 from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
+from .mkdocs_ext.engines import ENGINES
 from .models import SiteConfig
 
 if TYPE_CHECKING:
-    from .read import ReadReport
+    from .ingest.read import ReadReport
 
 log = logging.getLogger("briefing")
 
@@ -69,7 +70,7 @@ def _site(args: argparse.Namespace) -> SiteConfig:
 def _with_engine(args: argparse.Namespace, config: SiteConfig) -> SiteConfig:
     """The engine from ``--engine``, else mkdocs.yml's; checked to be installed before any
     work is done."""
-    from .engines import get
+    from .mkdocs_ext.engines import get
 
     if args.engine:
         config = replace(config, engine=args.engine)
@@ -85,9 +86,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .fetch import Limits
+    from .ingest.fetch import Limits
+    from .ingest.progress import Progress, live_wanted
     from .pipeline import ingest_site
-    from .progress import Progress, live_wanted
 
     config = _site(args)
     if args.timeout <= 0:
@@ -184,8 +185,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .build.site import serve_site
     from .pipeline import render_site
-    from .site import serve_site
 
     config = _with_engine(args, _site(args))
     result = render_site(config)
@@ -256,7 +257,7 @@ def analyze_and_report(config: SiteConfig, refresh: bool, analyzer: str) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_content
+    from .analysis.check import check_content
 
     github = args.format == "github" or (args.format == "auto" and in_github_actions())
     root = Path(args.root)
@@ -282,7 +283,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .fetch import Limits
+    from .ingest.fetch import Limits
     from .publish import BOT, PublishOptions, publish
 
     if args.retries < 0:
@@ -447,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.verbose, args.quiet)
     if argv is None and args.func is not cmd_serve:
         # Run as the program, for one command (``serve`` runs until stopped): see one_shot.
-        from .cache import one_shot
+        from .store.cache import one_shot
 
         one_shot()
         _exit_when_done(_run(args))

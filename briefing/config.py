@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .engines import DEFAULT as DEFAULT_ENGINE
-from .engines import ENGINES
 from .errors import ConfigError, ConfigErrors, LocatedError, UsageError
+from .mkdocs_ext.engines import DEFAULT as DEFAULT_ENGINE
+from .mkdocs_ext.engines import ENGINES
 from .models import Feed, SiteConfig, feed_slug
 
 FEEDS_FILE = Path("content") / "feeds.yml"

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 
 from .errors import ContentError, UsageError
 from .models import Article, SiteConfig
-from .store import ContentStore
+from .store.content import ContentStore
 
 # Each stage is imported by the commands that run it: `build` never loads the HTTP client
 # nor `publish` the page templates (a command's imports are a tenth of a scheduled run).
 if TYPE_CHECKING:
-    from .analyze import AnalyzeReport
-    from .fetch import Limits
-    from .ingest import IngestReport, OnFetched, OnResult
-    from .read import ReadReport
-    from .render import RenderReport
-    from .site import BuildReport
+    from .analysis.run import AnalyzeReport
+    from .build.site import BuildReport
+    from .ingest.fetch import Limits
+    from .ingest.read import ReadReport
+    from .ingest.run import IngestReport, OnFetched, OnResult
+    from .pages.render import RenderReport
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def ingest_site(
     on_result: OnResult | None = None,
 ) -> IngestReport:
     """Fetch the feeds and add new articles to ``content/``."""
-    from .ingest import ingest
+    from .ingest.run import ingest
 
     return ingest(config, now, limits, on_fetched=on_fetched, on_result=on_result)
 
@@ -51,7 +51,7 @@ def read_site(config: SiteConfig, now: datetime, budget: int | None = None) -> R
     site's ``read_budget`` unless ``budget`` is given); None when reading is switched off."""
     if not config.read or budget == 0:
         return None
-    from .read import ReadSettings, read
+    from .ingest.read import ReadSettings, read
 
     mirror = config.root / config.read_from if config.read_from else None
     settings = ReadSettings(
@@ -69,7 +69,7 @@ def render_site(config: SiteConfig) -> RenderResult:
 
 def _render(config: SiteConfig) -> tuple[RenderResult, list[Article]]:
     """``render_site``, and the articles it loaded."""
-    from .render import render
+    from .pages.render import render
 
     articles, errors = ContentStore(config).load_all()
     return RenderResult(render(config, articles), tuple(errors)), articles
@@ -80,7 +80,7 @@ def build(
 ) -> tuple[RenderResult, BuildReport]:
     """Render, then build the site with MkDocs in strict mode (incremental unless ``full``).
     The articles render loaded are handed over to the build (its search index needs them)."""
-    from .site import Loaded, build_site
+    from .build.site import Loaded, build_site
 
     rendered, articles = _render(config)
     loaded = Loaded(articles)
@@ -94,8 +94,8 @@ def analyze_site(
     """Give articles their stories and draft missing analyses. ``analyzer``: offline, llm, or
     auto (the model when an endpoint is configured: ``BRIEFING_LLM_BASE_URL`` or
     ``extra.briefing.model_url``; the publish workflow points it at GitHub Models)."""
-    from .analyze import analyze
-    from .llm import LlmSettings, ModelDrafter
+    from .analysis.llm import LlmSettings, ModelDrafter
+    from .analysis.run import analyze
 
     site = {
         "model": False if config.model == "off" else config.model,

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 
 from .config import load_site
 from .errors import BriefingError
-from .fetch import Limits
-from .ingest import IngestReport
+from .ingest.fetch import Limits
+from .ingest.run import IngestReport
 from .models import SiteConfig
 from .pipeline import ingest_site
 
 if TYPE_CHECKING:
-    from .read import ReadReport
+    from .ingest.read import ReadReport
 
 log = logging.getLogger(__name__)
 

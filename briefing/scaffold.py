@@ -26,8 +26,8 @@ from slugify import slugify
 
 from . import DISTRIBUTION, __version__
 from .errors import BriefingError
-from .files import atomic_write
-from .render import GENERATED
+from .pages.render import GENERATED
+from .store.files import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ import markdown
 import pytest
 from conftest import run, write_feeds
 
-from briefing.analyze import DRAFT, REVIEWED, editorial, text_hash
-from briefing.draft import OFFLINE, Briefing, draft, markdown_text
-from briefing.frontmatter import parse_article
+from briefing.analysis.draft import OFFLINE, Briefing, draft, markdown_text
+from briefing.analysis.run import DRAFT, REVIEWED, editorial, text_hash
+from briefing.ingest.read import PageCache
 from briefing.models import Article
-from briefing.read import PageCache
+from briefing.store.frontmatter import parse_article
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -268,7 +268,7 @@ def test_check_reports_editorial_problems(demo_root: Path) -> None:
 
 
 def test_a_batch_of_writes_lands_whole_or_not_at_all(tmp_path: Path) -> None:
-    from briefing.files import Batch
+    from briefing.store.files import Batch
 
     files = [tmp_path / f"a{i}.md" for i in range(5)]
     for path in files:
@@ -289,7 +289,7 @@ def test_a_batch_of_writes_lands_whole_or_not_at_all(tmp_path: Path) -> None:
 def test_the_model_is_spent_where_it_matters_most() -> None:
     """Newest day first; on a day, every story's first report before any follower; stories
     covered by more outlets first."""
-    from briefing.analyze import model_order
+    from briefing.analysis.run import model_order
 
     day = datetime(2030, 5, 1, 8, tzinfo=UTC)
 

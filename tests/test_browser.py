@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import DEMO, FIXTURES, REPO, run, write_feeds
 
-from briefing.frontmatter import dump_article, parse_article
+from briefing.store.frontmatter import dump_article, parse_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -267,8 +267,8 @@ def test_a_word_of_many_articles_lists_them_all_headline_matches_first(
 ) -> None:
     """The worker shows the first screen's results as soon as their docs chunks are in, then
     all of them: every article holding the word is listed, headline matches first, newest
-    first among equals, as the index (briefing/search.py) has them."""
-    from briefing.search import article_words
+    first among equals, as the index (briefing/pages/search.py) has them."""
+    from briefing.pages.search import article_words
 
     root, base = demo
     files = sorted((root / "content" / "articles").rglob("*.md"))
@@ -312,7 +312,7 @@ def test_results_beyond_the_first_screen_come_from_the_chunks_loaded_after_it(
     from datetime import UTC, datetime, timedelta
 
     from briefing.models import Article
-    from briefing.search import write_index
+    from briefing.pages.search import write_index
 
     root, _ = demo
     site = tmp_path / "site"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing import cache, memo, shards
+from briefing.analysis.draft import names_in, prime_memo, stems, texts_of
 from briefing.config import load_site
-from briefing.draft import names_in, prime_memo, stems, texts_of
 from briefing.models import Article
-from briefing.store import ContentStore
+from briefing.store import cache, memo, shards
+from briefing.store.content import ContentStore
 
 
 def stamps(folder: Path) -> dict[str, int]:

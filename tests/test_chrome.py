@@ -1,4 +1,4 @@
-"""The lean page chrome (briefing/chrome.py) loses nothing a reader sees.
+"""The lean page chrome (briefing/mkdocs_ext/chrome.py) loses nothing a reader sees.
 
 The demo is built twice from the same content: as briefing builds it, and with
 ``BRIEFING_LEAN=0`` (Material's chrome as Material writes it, in every page). Debian's Chromium

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import DEMO, run, tree
 
-from briefing.render import GENERATED
+from briefing.pages.render import GENERATED
 
 pytestmark = pytest.mark.slow
 
@@ -177,7 +177,7 @@ def test_the_workflow_caches_what_the_incremental_build_needs() -> None:
 
 def test_a_search_index_grown_by_new_articles_equals_one_built_whole(tmp_path: Path) -> None:
     from briefing.models import Article
-    from briefing.search import INDEX_DIR, build_index, write_index
+    from briefing.pages.search import INDEX_DIR, build_index, write_index
 
     def article(n: int) -> Article:
         when = START + timedelta(hours=5 * n)

@@ -22,9 +22,9 @@ import pytest
 import yaml
 from conftest import run, tree
 
-from briefing import engines
+from briefing.build.site import build_site
 from briefing.config import load_site
-from briefing.site import build_site
+from briefing.mkdocs_ext import engines
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bench import generate
-from briefing.pagetext import EXCERPT, _excerpt_from, _plain, excerpt
+from briefing.pages.pagetext import EXCERPT, _excerpt_from, _plain, excerpt
 
 
 def whole(analysis: str, headline: str) -> str:

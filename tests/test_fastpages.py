@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO, run
 
-from briefing.fastpages import MD_END, MD_START, Split, assemble, split_page
+from briefing.mkdocs_ext.fastpages import MD_END, MD_START, Split, assemble, split_page
 
 
 def test_a_page_without_markers_is_all_html() -> None:
@@ -59,7 +59,7 @@ def test_a_story_page_hands_its_converted_analysis_to_its_lead_article_once(
     from mkdocs.structure.files import File, Files
     from mkdocs.structure.pages import Page
 
-    from briefing.fastpages import SharedMarkdown
+    from briefing.mkdocs_ext.fastpages import SharedMarkdown
 
     shutil.copy(DEMO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     (tmp_path / "docs").mkdir()

@@ -19,8 +19,8 @@ from conftest import FIXTURES, run, write_feeds
 from faultserver import FaultServer
 
 from briefing.config import load_site
-from briefing.fetch import Limits, fetch_http, make_client
-from briefing.ingest import ingest
+from briefing.ingest.fetch import Limits, fetch_http, make_client
+from briefing.ingest.run import ingest
 from briefing.models import Feed
 
 GOOD_RSS = (FIXTURES / "feeds" / "good-rss.xml").read_bytes()

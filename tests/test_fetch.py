@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from faultserver import FaultServer
 
-from briefing.fetch import FetchError, Limits, fetch_http, make_client
+from briefing.ingest.fetch import FetchError, Limits, fetch_http, make_client
 from briefing.models import Feed
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefing.errors import ContentError
-from briefing.frontmatter import dump_article, parse_article
+from briefing.ingest.normalize import plain_text
 from briefing.models import Article, SiteConfig
-from briefing.normalize import plain_text
-from briefing.store import ContentStore
+from briefing.store.content import ContentStore
+from briefing.store.frontmatter import dump_article, parse_article
 
 NOW = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 nasty = st.sampled_from(

@@ -1,4 +1,4 @@
-"""briefing.gnews: old Google News IDs decode offline; new ones resolve through a fake Google on
+"""ingest.gnews: old Google News IDs decode offline; new ones resolve through a fake Google on
 a loopback server (never news.google.com), paced, within budget, stopping at a 429."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.fetch import Limits, make_client
-from briefing.gnews import (
+from briefing.ingest.fetch import Limits, make_client
+from briefing.ingest.gnews import (
     LIMITS,
     Resolver,
     article_id,

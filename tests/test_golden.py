@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from briefing.models import Article, Feed, SiteConfig
-from briefing.render import plan_pages
-from briefing.state import FeedState
+from briefing.pages.render import plan_pages
+from briefing.store.state import FeedState
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("BRIEFING_UPDATE_GOLDEN") == "1"

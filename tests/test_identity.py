@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.identity import article_id, link_key, normalize_link, stable_guid, story_key
+from briefing.store.identity import article_id, link_key, normalize_link, stable_guid, story_key
 
 segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 host = st.lists(segment, min_size=1, max_size=3).map(lambda p: ".".join(p) + ".example")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, run, tree
 
-from briefing import sitesize
+from briefing.build import sitesize
 
 pytestmark = pytest.mark.slow
 
@@ -142,10 +142,10 @@ def test_page_keys_know_a_loaded_article_by_its_files_hash_and_a_changed_copy_by
 ) -> None:
     from dataclasses import replace
 
-    from briefing.cache import blob_hash, source_hash
     from briefing.config import load_site
-    from briefing.pagekeys import PageKeys
-    from briefing.store import ContentStore
+    from briefing.pages.pagekeys import PageKeys
+    from briefing.store.cache import blob_hash, source_hash
+    from briefing.store.content import ContentStore
 
     root = tmp_path / "site-root"
     shutil.copytree(built_demo, root)

@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, run, write_feeds
 from faultserver import FaultServer
 
-from briefing.frontmatter import parse_article
+from briefing.store.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
 

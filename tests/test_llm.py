@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from conftest import run
 
-from briefing.draft import OFFLINE
-from briefing.frontmatter import parse_article
+from briefing.analysis.draft import OFFLINE
+from briefing.store.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -355,7 +355,7 @@ def test_the_site_can_switch_the_model_off(
 
 
 def test_the_workflow_token_goes_to_github_models_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefing.llm import GITHUB_MODELS, LlmSettings
+    from briefing.analysis.llm import GITHUB_MODELS, LlmSettings
 
     env = {"GITHUB_TOKEN": "ghs_secret"}
     github = LlmSettings.resolve({**env, "BRIEFING_LLM_BASE_URL": GITHUB_MODELS}, {})
@@ -399,8 +399,8 @@ def test_prompts_carry_the_article_text_and_invented_figures_are_rejected(
 def test_a_long_article_is_cut_at_1500_words_within_the_token_budget() -> None:
     from datetime import UTC, datetime
 
-    from briefing.draft import Briefing
-    from briefing.llm import CHARS_PER_TOKEN, PROMPT_TOKENS, prompt
+    from briefing.analysis.draft import Briefing
+    from briefing.analysis.llm import CHARS_PER_TOKEN, PROMPT_TOKENS, prompt
     from briefing.models import Article
 
     when = datetime(2026, 11, 3, 12, tzinfo=UTC)

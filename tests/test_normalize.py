@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.models import Feed
-from briefing.normalize import (
+from briefing.ingest.normalize import (
     MAX_DERIVED_TITLE,
     FeedContext,
     absolute_link,
@@ -20,6 +19,7 @@ from briefing.normalize import (
     split_publisher,
     useful_snippet,
 )
+from briefing.models import Feed
 
 NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
 CTX = FeedContext(Feed("Feed", "https://f.example/rss"), "https://f.example/rss")

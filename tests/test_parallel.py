@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import tree
 
-from briefing import parallel, render
+from briefing import parallel
 from briefing.config import load_site
-from briefing.store import ContentStore
+from briefing.pages import render
+from briefing.store.content import ContentStore
 
 
 def _pid_and_items(part: Sequence[int]) -> tuple[int, list[int]]:
@@ -123,9 +124,9 @@ def test_loaded_articles_leave_the_collectors_walks_only_in_a_one_command_proces
     script = (
         "import gc, sys\n"
         "from pathlib import Path\n"
-        "from briefing import cache\n"
+        "from briefing.store import cache\n"
         "from briefing.config import load_site\n"
-        "from briefing.store import ContentStore\n"
+        "from briefing.store.content import ContentStore\n"
         "store = ContentStore(load_site(Path(sys.argv[1])))\n"
         "store.load_all()\n"
         "before = gc.get_freeze_count()\n"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import run, write_feeds
 
-from briefing.frontmatter import parse_article
+from briefing.store.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from briefing.frontmatter import parse_article
 from briefing.models import Article, SiteConfig
-from briefing.pagetext import PageKit
-from briefing.previews import LIMIT, sentences, shorten
-from briefing.previews import description as described
-from briefing.render import plan_pages
+from briefing.pages.pagetext import PageKit
+from briefing.pages.previews import LIMIT, sentences, shorten
+from briefing.pages.previews import description as described
+from briefing.pages.render import plan_pages
+from briefing.store.frontmatter import parse_article
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 CONFIG = SiteConfig(root=Path("/nonexistent"), site_name="Preview Briefing (fictional)", feeds=())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing import quoting
+from briefing.analysis import quoting
 
 TEXT = "\n".join(
     [
@@ -87,8 +87,8 @@ def test_a_copied_run_is_always_found(before: list[str], after: list[str], other
 def sources() -> object:
     from datetime import UTC, datetime
 
+    from briefing.analysis.vetting import Sources
     from briefing.models import Article
-    from briefing.vetting import Sources
 
     article = Article(
         id="a", title="Board leases ferry pier", publisher="Saltmarsh Gazette",
@@ -116,7 +116,7 @@ def answer(what: str, background: str = "") -> str:
 def test_figures_outside_background_must_come_from_the_sources() -> None:
     import pytest
 
-    from briefing.vetting import Rejected, check
+    from briefing.analysis.vetting import Rejected, check
 
     check(answer("the board voted 5-2 for a 25-year lease worth 48,000 crowns a year."), sources())
     # Background is the model's own knowledge, labelled so on the page: its figures pass.
@@ -128,7 +128,7 @@ def test_figures_outside_background_must_come_from_the_sources() -> None:
 def test_quotations_must_stand_word_for_word_in_the_sources() -> None:
     import pytest
 
-    from briefing.vetting import Rejected, check
+    from briefing.analysis.vetting import Rejected, check
 
     check(answer("the chair said: “We have waited a long time for this.”"), sources())
     with pytest.raises(Rejected, match="not word for word"):
@@ -136,7 +136,7 @@ def test_quotations_must_stand_word_for_word_in_the_sources() -> None:
 
 
 def test_a_title_case_headline_names_nobody() -> None:
-    from briefing.draft import names_in
+    from briefing.analysis.draft import names_in
 
     assert names_in("Studio To Release Harbor Days Squidward Spinoff Next Spring") == frozenset()
     found = names_in(
@@ -146,7 +146,7 @@ def test_a_title_case_headline_names_nobody() -> None:
 
 
 def test_numbers_are_not_escaped_unless_they_could_open_a_list() -> None:
-    from briefing.draft import markdown_text
+    from briefing.analysis.draft import markdown_text
 
     assert markdown_text("3.1 metres per second") == "3.1 metres per second"
     assert markdown_text("1. first") == "1\\. first"

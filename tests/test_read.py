@@ -17,11 +17,11 @@ import yaml
 from conftest import FIXTURES, run, write_feeds
 from faultserver import FaultServer
 
-from briefing import quoting
+from briefing.analysis import quoting
 from briefing.config import load_site
-from briefing.extract import extract
-from briefing.read import PAGE_LIMITS, PageCache, ReadSettings, read, record_of
-from briefing.store import ContentStore
+from briefing.ingest.extract import extract
+from briefing.ingest.read import PAGE_LIMITS, PageCache, ReadSettings, read, record_of
+from briefing.store.content import ContentStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HTML = "text/html; charset=utf-8"

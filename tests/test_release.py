@@ -46,8 +46,8 @@ def test_the_wheel_alone_installs_and_starts_a_briefing_pinned_to_it(tmp_path: P
         metadata = built.read(f"mkdocs_briefing-{__version__}.dist-info/METADATA").decode()
         entry_points = built.read(f"mkdocs_briefing-{__version__}.dist-info/entry_points.txt")
     assert f"Name: {DISTRIBUTION}" in metadata and "License-Expression: MIT" in metadata
-    assert b"briefing = briefing.mkdocs_plugin:BriefingPlugin" in entry_points
-    for packaged in ("briefing/templates/article.md.j2", "briefing/theme/main.html",
+    assert b"briefing = briefing.mkdocs_ext.plugin:BriefingPlugin" in entry_points
+    for packaged in ("briefing/templates/article.md.j2", "briefing/mkdocs_ext/theme/main.html",
                      "briefing/scaffold/mkdocs.yml.j2", "briefing/py.typed"):  # fmt: skip
         assert packaged in names
     with tarfile.open(sdist) as archive:

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from briefing.feeds_out import RSS_LIMIT
-from briefing.listings import LISTING_LIMIT
 from briefing.models import Article, Feed, SiteConfig
-from briefing.pagetext import doc_url
-from briefing.render import plan_pages, write_pages
-from briefing.state import FeedState
+from briefing.pages.feeds_out import RSS_LIMIT
+from briefing.pages.listings import LISTING_LIMIT
+from briefing.pages.pagetext import doc_url
+from briefing.pages.render import plan_pages, write_pages
+from briefing.store.state import FeedState
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 FEEDS = (
@@ -263,7 +263,7 @@ def test_an_article_page_lists_the_reports_nearest_in_time_and_links_the_whole_s
     """A story covered by 30 outlets: each article page lists the RELATED_LIMIT other
     outlets' reports nearest to it in time (a page of every other report grew with the
     story's size squared over its pages), and links the story page, which lists them all."""
-    from briefing.storypages import RELATED_LIMIT
+    from briefing.pages.storypages import RELATED_LIMIT
 
     story = [
         article(n, publisher=f"Desk {n}", extra={"story": "harbor-vote-a1b2c3"}) for n in range(30)

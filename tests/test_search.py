@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing import search
 from briefing.models import Article
-from briefing.search import (
+from briefing.pages import search
+from briefing.pages.search import (
     BUCKETS,
     DOCS_PER_CHUNK,
     INDEX_DIR,

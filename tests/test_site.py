@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import DEMO, run
 
-from briefing.frontmatter import parse_article
+from briefing.store.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -148,7 +148,7 @@ def test_the_opml_lists_every_feed(published: Path) -> None:
 
 
 def chrome_parts(site: Path) -> dict[str, str]:
-    """The parts of the page chrome that pages share, from chrome.js (briefing/chrome.py)."""
+    """The parts of the page chrome that pages share, from chrome.js (mkdocs_ext/chrome.py)."""
     text = (site / "assets" / "briefing" / "chrome.js").read_text(encoding="utf-8")
     match = re.search(r"var parts = (\{.*?\});\n", text)
     assert match, "chrome.js has no parts"

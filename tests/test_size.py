@@ -18,7 +18,7 @@ import pytest
 from conftest import DEMO, run
 
 from bench import generate
-from briefing import sitesize
+from briefing.build import sitesize
 
 pytestmark = pytest.mark.slow
 

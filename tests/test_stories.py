@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import run
 
-from briefing.frontmatter import parse_article
+from briefing.analysis.stories import assign, group, story_id_for
 from briefing.models import Article
-from briefing.stories import assign, group, story_id_for
+from briefing.store.frontmatter import parse_article
 
 # The demo feeds' stories told by more than one outlet, by design (examples/demo/feeds/).
 DEMO_STORIES = {

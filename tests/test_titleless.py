@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, run, write_feeds
 
-from briefing.frontmatter import parse_article
 from briefing.models import Article
+from briefing.store.frontmatter import parse_article
 
 pytestmark = pytest.mark.slow
 

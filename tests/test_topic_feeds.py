@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from briefing.feeds_out import RSS_LIMIT
-from briefing.files import write_if_changed
 from briefing.models import Article, Feed, SiteConfig
-from briefing.pagekeys import PageKeys
-from briefing.render import plan_pages, write_pages
+from briefing.pages.feeds_out import RSS_LIMIT
+from briefing.pages.pagekeys import PageKeys
+from briefing.pages.render import plan_pages, write_pages
+from briefing.store.files import write_if_changed
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 FEEDS = (Feed("Harbor Desk", "https://harbor-desk.example/feed.xml"),)

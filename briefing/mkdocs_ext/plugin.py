@@ -1,0 +1,302 @@
+"""The ``briefing`` MkDocs plugin: the theme's look, edit links to ``content/``, live reload,
+no third-party links in the theme, instant navigation only when ``site_url`` is set.
+
+Listed in ``mkdocs.yml`` under ``plugins:``. It keeps site roots small: the stylesheet and
+template overrides ship with the package instead of being copied into every briefing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mkdocs.config import config_options
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from ..config import github_repo_url, pages_site_url
+from ..models import CACHE_DIR
+from . import chrome, fastpages
+
+log = logging.getLogger("mkdocs.plugins.briefing")
+
+# Added in front of Material's templates; MkDocs copies its static files (our CSS) too.
+THEME_DIR = Path(__file__).parent / "theme"
+CSS = "assets/briefing/briefing.css"
+
+
+class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    # The sitemap protocol's limit of URLs in one file; past it, sitemap.xml is an index.
+    config_scheme = (("sitemap_urls", config_options.Type(int, default=chrome.SITEMAP_URLS)),)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._splits: dict[str, fastpages.Split] = {}
+        self._shells = fastpages.Shells()
+        self._markdown: fastpages.SharedMarkdown | None = None
+        self._deferred: list[File] = []  # leaf pages read and written one at a time (on_env)
+        self._nav: Any = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if fastpages.shard()[0]:
+            # A helper build process writes only its share of article and story pages: the
+            # 404 page, the sitemap and the search indexes are the first process's job.
+            config.theme.static_templates.clear()
+            search = [p for n, p in config.plugins.items() if n.endswith("search")]
+            handlers = config.plugins.events["post_build"]
+            handlers[:] = [h for h in handlers if getattr(h, "__self__", None) not in search]
+        if str(THEME_DIR) not in config.theme.dirs:
+            config.theme.dirs.insert(0, str(THEME_DIR))
+        if CSS not in config.extra_css:
+            config.extra_css.append(CSS)
+        if chrome.enabled() and not fastpages.shard()[0]:
+            # Rendered once per build: what every page's chrome shares (chrome.py).
+            config.theme.static_templates.update((chrome.CHROME_JS, chrome.ICONS_SVG))
+        # "Made with Material for MkDocs" links to another site; a briefing links out only to
+        # its sources and to its own repository's edit pages.
+        config.extra.setdefault("generator", False)
+        if not config.site_url and pages_site_url():
+            config.site_url = pages_site_url()  # GitHub Pages' address, from the workflow
+        if not config.site_url and "navigation.instant" in config.theme.get("features", []):
+            # Material's instant navigation needs site_url: it maps the site's pages from the
+            # sitemap, whose <loc>s are absolute only then. Without it pages load normally.
+            # (MkDocs writes sitemap.xml either way, and Material's script reads it on every
+            # page, so it is kept; it is only useful to search engines with site_url.)
+            config.theme["features"] = [
+                f for f in config.theme["features"] if not f.startswith("navigation.instant")
+            ]
+        if not config.repo_url and github_repo_url():
+            config.repo_url = github_repo_url()
+        if config.repo_url and not config.edit_uri:
+            config.edit_uri = f"edit/{self._branch(config)}/docs/"
+        return config
+
+    @staticmethod
+    def _branch(config: MkDocsConfig) -> str:
+        extra: dict[str, Any] = dict(config.extra or {})
+        options = extra.get("briefing") or {}
+        return str(options.get("branch", "main"))
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        self._splits.clear()
+        self._shells = fastpages.Shells()
+        self._markdown = None
+        if os.environ.get("BRIEFING_RENDER_ON_BUILD") != "1":
+            return
+        from ..config import load_site
+        from ..pipeline import render_site
+
+        root = Path(config.config_file_path).parent
+        try:
+            render_site(load_site(root))
+        except Exception as exc:  # keep `serve` alive; the error is shown in its log
+            log.error("briefing render failed: %s", exc)
+
+    def on_page_markdown(
+        self, markdown: str, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        # Articles are edited in content/, never in the generated docs/ page; other generated
+        # pages (listings) have nothing to edit.
+        source = page.meta.get("briefing_source")
+        if isinstance(source, str) and config.repo_url:
+            repo = config.repo_url.rstrip("/")
+            page.edit_url = f"{repo}/edit/{self._branch(config)}/{source}"
+        elif "briefing_generated" in page.meta:
+            page.edit_url = None
+        if "briefing_generated" in page.meta:
+            # Generated pages are searched through briefing's chunked index (search.py);
+            # Material's own index, downloaded whole, keeps only the hand-written pages.
+            page.meta["search"] = {"exclude": True}
+            if not fastpages.enabled():
+                return markdown
+            if fastpages.is_leaf(page.file.src_uri):
+                page.meta["template"] = fastpages.LEAF_TEMPLATE
+            split = fastpages.split_page(markdown)
+            if split is not None:
+                self._splits[page.file.src_uri] = split
+                return split.markdown
+        return markdown
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        from ..pages.render import GENERATED
+
+        if fastpages.enabled() and page.file.src_uri.startswith(GENERATED):
+            if self._markdown is None:
+                self._markdown = fastpages.SharedMarkdown(config)
+            page.render = functools.partial(self._markdown.render, page)  # type: ignore[method-assign]
+        return page
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if chrome.enabled():
+            output = chrome.compact(output, page.content)
+        if fastpages.enabled() and fastpages.is_leaf(page.file.src_uri):
+            # Written next: MkDocs would keep every page's Markdown and HTML until the build
+            # ends, which at tens of thousands of articles is most of the build's memory.
+            page.content = None
+            page.markdown = ""
+        return output
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        split = self._splits.pop(page.file.src_uri, None)
+        return fastpages.assemble(split, html) if split else html
+
+    @event_priority(-100)  # last: the leaf pages are built with the environment as it ends up
+    def on_env(
+        self, env: jinja2.Environment, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        shells = self._shells
+
+        @jinja2.pass_context
+        def briefing_leaf(context: jinja2.runtime.Context) -> str:
+            def full() -> str:
+                return str(context.environment.get_template("main.html").render(context.get_all()))
+
+            return shells.render(context["page"], str(context["base_url"]), full)
+
+        env.globals["briefing_leaf"] = briefing_leaf
+        chrome.install(env, config, str(THEME_DIR))
+        lean = chrome.enabled()
+        for file in list(files):  # files no page of a briefing loads (chrome.py)
+            if not file.is_documentation_page() and (
+                chrome.unused_asset(file.src_uri)
+                or (not lean and file.src_uri in (chrome.CHROME_JS, chrome.ICONS_SVG))
+            ):
+                files.remove(file)
+        # Material's templates are compiled on every build; keep the compiled code.
+        cache = Path(config.config_file_path).parent / CACHE_DIR / "jinja"
+        cache.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+        self._build_deferred(env, config, files)
+        return env
+
+    def _build_deferred(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> None:
+        """Read, convert and write each deferred leaf page in turn, as MkDocs would (its own
+        steps, every plugin event included), and let it go before the next. MkDocs reads and
+        converts every page first and writes them all afterwards, so a build holds the Markdown
+        and HTML of all its pages at once: most of its memory at tens of thousands."""
+        from mkdocs.commands import build as engine_build
+        from mkdocs.structure.files import InclusionLevel
+
+        deferred, self._deferred = self._deferred, []
+        # Story pages first: each converts its lead article's analysis for that article's page.
+        deferred.sort(key=lambda file: not file.src_uri.startswith(fastpages.STORY_DIR))
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        for file in deferred:
+            page = file.page
+            if page is None:  # MkDocs made a page of every included file before on_env
+                continue
+            engine_build._populate_page(page, config, files)
+            engine_build._build_page(page, config, doc_files, self._nav, env)
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        from ..pages.render import GENERATED
+
+        shard, shards = fastpages.shard()
+        changed = _changed_sources()
+        # In briefing's own builds (always "dirty": MkDocs reads and writes only modified
+        # pages), the leaf pages to build are taken out of MkDocs' two passes and built one
+        # at a time in on_env (``_build_deferred``).
+        defer = fastpages.enabled() and fastpages.by_briefing()
+        self._deferred = []
+        for file in files:
+            generated = file.src_uri.startswith(GENERATED)
+            if not file.is_documentation_page():
+                if shard:  # theme and static files are the first build process's job
+                    file.is_modified = _never  # type: ignore[method-assign]
+                elif generated and changed is not None:  # the RSS feeds render writes
+                    file.is_modified = _always if file.src_uri in changed else _never  # type: ignore[method-assign]
+            elif fastpages.shard_of(file.src_uri, shards) != shard:
+                file.is_modified = _never  # type: ignore[method-assign]  # another's page
+            elif not generated:
+                # Hand-written pages are few and are all Material's own search index holds:
+                # an incremental (dirty) build must always rebuild them, or it loses them.
+                file.is_modified = _always  # type: ignore[method-assign]
+            elif changed is not None and file.src_uri not in changed:
+                # In briefing's incremental build, a generated page is built when its text
+                # changed since its HTML was (site.py compares hashes), not when its file is
+                # newer: a fresh checkout with docs/ and site/ restored has new times.
+                file.is_modified = _never  # type: ignore[method-assign]
+            elif defer and fastpages.is_leaf(file.src_uri) and _included(file):
+                self._deferred.append(file)
+                file.is_modified = _never  # type: ignore[method-assign]  # built in on_env
+            elif changed is not None:
+                file.is_modified = _always  # type: ignore[method-assign]
+        return files
+
+    def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        self._nav = nav
+        # A page this build does not rebuild is never read, so a nav entry without a title
+        # in mkdocs.yml would have none: read those few pages' source for their titles.
+        for page in nav.pages:
+            if page.markdown is None and not page.file.is_modified():
+                page.read_source(config)
+        return nav
+
+    def on_post_template(
+        self, output_content: str, template_name: str, config: MkDocsConfig
+    ) -> str:
+        if chrome.enabled() and template_name.endswith(".html"):
+            return chrome.compact(output_content)  # the 404 page
+        if template_name == "sitemap.xml":
+            output_content = chrome.undated_sitemap(output_content)
+            if chrome.enabled():
+                output_content = chrome.compact_sitemap(output_content)
+            index, parts = chrome.split_sitemap(
+                output_content, config.site_url or "", int(self.config["sitemap_urls"])
+            )
+            chrome.write_sitemap_parts(Path(config.site_dir), parts)
+            return index
+        return output_content
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        log.debug(
+            "page shells: %d pages filled in, %d rendered in full",
+            self._shells.hits,
+            self._shells.full,
+        )
+        if fastpages.by_briefing():
+            return  # briefing build writes the search index once the build is done (site.py)
+        from ..config import load_site
+        from ..pages.search import write_index
+        from ..store.content import ContentStore
+
+        site = load_site(Path(config.config_file_path).parent)
+        articles, _ = ContentStore(site).load_all()  # unreadable files: reported by render
+        report = write_index(Path(config.site_dir), articles, site.cache_dir)
+        log.debug("search index: %d articles, %d files written", report.docs, report.files_written)
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        content = Path(config.config_file_path).parent / "content"
+        if content.is_dir():
+            server.watch(str(content))
+        return server
+
+
+def _changed_sources() -> frozenset[str] | None:
+    """The docs files briefing's incremental build asks to rebuild (``site.CHANGED_ENV``),
+    or None outside one (a full build, or ``mkdocs build`` run by hand)."""
+    path = os.environ.get("BRIEFING_CHANGED")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as handle:  # noqa: PTH123
+        return frozenset(json.load(handle))
+
+
+def _included(file: File) -> bool:
+    """Whether MkDocs builds this file (not a draft, not excluded by ``exclude_docs``)."""
+    return bool(file.inclusion.is_included())  # type: ignore[no-untyped-call]
+
+
+def _always() -> bool:
+    return True
+
+
+def _never() -> bool:
+    return False
