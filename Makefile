@@ -42,9 +42,10 @@ browser-deps:
 test: $(STAMP) browser-deps lint typecheck
 	$(BIN)/python -m pytest
 
-# Regenerate the golden pages in tests/golden/ after an intended change to page output.
+# Regenerate the golden pages and site digests in tests/golden/ after an intended change to
+# the output (review the diff and say why in the commit).
 golden: $(STAMP)
-	BRIEFING_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
+	BRIEFING_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py tests/test_site_digest.py -q
 
 # Debian's hugo for the Hugo anchor (skipped with a note where it cannot be installed).
 bench: $(STAMP)

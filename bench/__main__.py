@@ -11,12 +11,9 @@ import argparse
 import importlib
 import json
 import os
-import platform
-import re
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .scale import (
     OUT,
@@ -24,6 +21,7 @@ from .scale import (
     SizeResult,
     Step,
     load_result,
+    machine,
     run_builds,
     run_size,
     write_section,
@@ -238,17 +236,6 @@ def markdown_table(r: SizeResult, base: SizeResult | None) -> str:
     lines += ["", "| ratio | value | target | |", "|---|---:|---|---|"]
     lines += [f"| {w} | {v} | {t} | {m} |" for w, v, t, m in _ratio_rows(r, base)]
     return "\n".join(lines) + "\n"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = found.group(1).strip() if found else cpu
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0))
-    return f"nproc {nproc}, {platform.machine()}, {cpu}, Python {platform.python_version()}"
 
 
 def write_results(results: list[SizeResult], command: str) -> None:

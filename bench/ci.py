@@ -39,7 +39,7 @@ from pathlib import Path
 from briefing.scaffold import CACHED
 
 from . import generate
-from .scale import BIN, OUT, RESULTS, Step, fresh_root, run_step, write_section
+from .scale import BIN, OUT, RESULTS, Step, fresh_root, machine, run_step, write_section
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Bench Editor",
@@ -267,8 +267,6 @@ def write_results(text: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from .__main__ import machine
-
     p = argparse.ArgumentParser(prog="python -m bench ci", description=__doc__)
     p.add_argument("--n", type=int, default=10_000, help="articles (default %(default)s)")
     p.add_argument("--new", type=int, default=20, help="new items in run 2 (default %(default)s)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -165,6 +166,18 @@ def write_section(text: str) -> None:
     else:
         body = body.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def machine() -> str:
+    """The machine a run measured, for the sections of bench/RESULTS.md."""
+    cpu = "unknown CPU"
+    try:
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    nproc = len(os.sched_getaffinity(0))
+    return f"nproc {nproc}, {platform.machine()}, {cpu}, Python {platform.python_version()}"
 
 
 def fresh_root(path: Path) -> Path:

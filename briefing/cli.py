@@ -14,41 +14,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from . import __version__
 from .build import sitesize
 from .config import load_site
-from .errors import BriefingError, ConfigErrors, LocatedError, UsageError
+from .console import (
+    ERRORS,
+    OK,
+    USAGE,
+    analyze_and_report,
+    annotation,
+    in_github_actions,
+    plural,
+    print_read_report,
+    report_skipped,
+)
+from .errors import BriefingError, ConfigErrors, UsageError
 from .mkdocs_ext.engines import ENGINES
 from .models import SiteConfig
 
-if TYPE_CHECKING:
-    from .ingest.read import ReadReport
-
 log = logging.getLogger("briefing")
-
-OK, ERRORS, USAGE = 0, 1, 2
-
-
-def in_github_actions() -> bool:
-    return os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def _escape_command(text: str) -> str:
-    """Text for a GitHub workflow command: %, CR and LF encoded so it stays one message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _annotation(error: LocatedError, github: bool, level: str = "error") -> str:
-    if github:
-        # GitHub turns this into an annotation on the file and line of the pull request.
-        message = _escape_command(error.message)
-        path = error.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-        return f"::{level} file={path},line={error.line}::{message}"
-    if level == "error":
-        return str(error)
-    return f"{error.path}:{error.line}: {level}: {error.message}"
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -76,10 +62,6 @@ def _with_engine(args: argparse.Namespace, config: SiteConfig) -> SiteConfig:
         config = replace(config, engine=args.engine)
     get(config.engine)
     return config
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -128,7 +110,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         Path(args.report).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     failed = len(report.failed)
     print(
-        f"ingested {_plural(report.new, 'new article')} from {_plural(len(report.results), 'feed')}"
+        f"ingested {plural(report.new, 'new article')} from {plural(len(report.results), 'feed')}"
         f" ({report.count('ok')} ok, {report.count('not-modified')} not modified,"
         f" {report.count('skipped')} skipped, {failed} failed) in {report.seconds:.1f} s"
     )
@@ -137,19 +119,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return ERRORS if args.strict and (failed or report.count("skipped")) else OK
 
 
-def _report_skipped(errors: Sequence[LocatedError], github: bool) -> None:
-    for error in errors:
-        print(_annotation(error, github), file=sys.stderr)
-
-
 def cmd_render(args: argparse.Namespace) -> int:
     from .pipeline import render_site
 
     result = render_site(_site(args))
-    _report_skipped(result.errors, in_github_actions())
+    report_skipped(result.errors, in_github_actions())
     r = result.report
     print(
-        f"rendered {_plural(r.pages, 'page')} into docs/ ({r.written} written, {r.removed} removed,"
+        f"rendered {plural(r.pages, 'page')} into docs/ ({r.written} written, {r.removed} removed,"
         f" {len(result.errors)} article files skipped) in {r.seconds:.1f} s"
     )
     return ERRORS if result.errors else OK
@@ -162,7 +139,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = _with_engine(args, _site(args))
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
     rendered, built = build(config, site_dir, full=args.full)
-    _report_skipped(rendered.errors, in_github_actions())
+    report_skipped(rendered.errors, in_github_actions())
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
     how = f"incremental, {built.rebuilt} rebuilt" if built.incremental else "full"
@@ -174,7 +151,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         how += f", {built.engine}"
     size = built.size
     print(
-        f"built {shown}/ ({how}: {_plural(built.pages, 'page')}; {r.written} of {r.pages}"
+        f"built {shown}/ ({how}: {plural(built.pages, 'page')}; {r.written} of {r.pages}"
         f" generated pages changed) in {r.seconds + built.seconds:.1f} s; {size.summary()}"
     )
     warning = size.warning()
@@ -190,8 +167,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = _with_engine(args, _site(args))
     result = render_site(config)
-    _report_skipped(result.errors, False)
-    print(f"rendered {_plural(result.report.pages, 'page')}; serving (Ctrl+C to stop)")
+    report_skipped(result.errors, False)
+    print(f"rendered {plural(result.report.pages, 'page')}; serving (Ctrl+C to stop)")
     serve_site(config, args.dev_addr)
     return OK
 
@@ -210,50 +187,8 @@ def cmd_read(args: argparse.Namespace) -> int:
     return OK
 
 
-def print_read_report(report: ReadReport) -> None:
-    """The read step's notes (hosts skipped) and summary line, for ``read`` and ``publish``."""
-    prefix = "::notice::" if in_github_actions() else ""
-    for note in report.notes:
-        print(f"{prefix}{_escape_command(note) if prefix else note}", file=sys.stderr)
-    print(report.line())
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
     return analyze_and_report(_site(args), args.refresh, args.analyzer)
-
-
-def analyze_and_report(config: SiteConfig, refresh: bool, analyzer: str) -> int:
-    """``briefing analyze``, also run by ``publish`` in its own process: analyze, then print
-    its notes and summary line (and add them to the GitHub step summary)."""
-    from .pipeline import analyze_site
-
-    report = analyze_site(config, refresh, analyzer, os.environ)
-    _report_skipped(report.errors, in_github_actions())
-    github = in_github_actions()
-    for note in report.notes:
-        # On GitHub a warning annotation: the run's summary page shows it.
-        print(
-            f"::warning title=analysis::{_escape_command(note)}" if github else note,
-            file=sys.stderr,
-        )
-    by_model = (
-        f"; {report.by_model} by {report.model}, {report.backlog} offline drafts left for it"
-        if report.model
-        else ""
-    )
-    line = (
-        f"analyzed {_plural(report.articles, 'article')}: {report.stories} given a story,"
-        f" {report.drafted} drafted, {report.refreshed} drafts refreshed,"
-        f" {report.reviewed} reviewed left alone{by_model} ({len(report.notes)} analyzer"
-        f" problems) in {report.seconds:.1f} s"
-    )
-    print(line)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
-    if github and summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(f"### Analysis\n\n{line}\n\n")
-            handle.writelines(f"- {note}\n" for note in report.notes)
-    return ERRORS if report.errors else OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -269,16 +204,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         config = SiteConfig(root=root.resolve(), site_name="", feeds=())
     report = check_content(config, feed_errors)
     for error in report.errors:
-        print(_annotation(error, github))
+        print(annotation(error, github))
     # Warnings (a feed gone for good) never fail the check: see check.py.
     for warning in report.warnings:
-        print(_annotation(warning, github, "warning"))
-    checked = f"checked {_plural(report.files, 'article file')}"
-    warned = f" ({_plural(len(report.warnings), 'warning')})" if report.warnings else ""
+        print(annotation(warning, github, "warning"))
+    checked = f"checked {plural(report.files, 'article file')}"
+    warned = f" ({plural(len(report.warnings), 'warning')})" if report.warnings else ""
     if report.ok:
         print(f"{checked}: no errors{warned}" if warned else f"{checked}: no problems")
         return OK
-    print(f"{checked}: {_plural(len(report.errors), 'error')}{warned}")
+    print(f"{checked}: {plural(len(report.errors), 'error')}{warned}")
     return ERRORS
 
 
@@ -305,14 +240,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if report.analyze.status == "failed":
         print(f"{prefix}analyze failed: {report.analyze.detail}", file=sys.stderr)
     committed = (
-        f"committed {_plural(len(report.changed), 'file')} as {report.commit[:12]}"
+        f"committed {plural(len(report.changed), 'file')} as {report.commit[:12]}"
         if report.commit
         else "nothing to commit"
     )
     pushed = f", pushed (attempt {report.push_attempts})" if report.pushed else ""
     print(
-        f"published {_plural(report.ingest.new, 'new article')} from"
-        f" {_plural(len(report.ingest.results), 'feed')} ({len(report.ingest.failed)} failed;"
+        f"published {plural(report.ingest.new, 'new article')} from"
+        f" {plural(len(report.ingest.results), 'feed')} ({len(report.ingest.failed)} failed;"
         f" analyze: {report.analyze.status}): {committed}{pushed} in {report.seconds:.1f} s"
     )
     return OK
@@ -325,7 +260,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     spec = args.package_spec or default_package_spec()
     files = plan_site(NewSite(args.title, args.topic, spec))
     write_site(directory, files)
-    print(f"created {_plural(len(files), 'file')} in {directory}/ (installs {spec!r})")
+    print(f"created {plural(len(files), 'file')} in {directory}/ (installs {spec!r})")
     print(f"next: read {directory / 'README.md'} for the three steps to publish it")
     return OK
 

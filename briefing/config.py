@@ -16,7 +16,8 @@ import yaml
 from .errors import ConfigError, ConfigErrors, LocatedError, UsageError
 from .mkdocs_ext.engines import DEFAULT as DEFAULT_ENGINE
 from .mkdocs_ext.engines import ENGINES
-from .models import Feed, SiteConfig, feed_slug
+from .models import Feed, SiteConfig
+from .paths import feed_slug
 
 FEEDS_FILE = Path("content") / "feeds.yml"
 

@@ -8,12 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
-
-def feed_slug(name: str) -> str:
-    """The URL slug of a feed's listing page, derived from its name."""
-    return slugify(name, max_length=60, word_boundary=True) or "feed"
+from .paths import feed_slug
 
 
 def utc_iso(moment: datetime) -> str:

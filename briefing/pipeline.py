@@ -1,20 +1,30 @@
 """One function per command, calling the stages in the order of the data flow:
 
-feeds.yml ─► ingest ─► content/ ─► read (pages, once) ─► analyze ─► content/
-content/ ─► render ─► docs/ ─► mkdocs build ─► site/
+    feeds.yml ──► ingest.run ──► content/articles/ ◄──► store (files, front matter, caches)
+                                      │
+          the web ──► ingest.read (each page once: text cached, lead and quotes kept)
+                                      │
+                               analysis.run (stories; drafts where no person wrote)
+                                      │
+                                 content/ ──► pages.render ──► docs/
+                                                                  │
+                    build.site ──► mkdocs_ext (MkDocs or ProperDocs + the briefing plugin)
+                                                                  │
+                                            site/ (+ pages.search's index) ──► GitHub Pages
+
+Each stage's package says what comes in and what goes out; ``cli`` parses the command line
+and reports (``console``), ``publish`` runs ingest, read and analyze and commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ContentError, UsageError
-from .models import Article, SiteConfig
-from .store.content import ContentStore
+from .errors import UsageError
+from .models import SiteConfig
 
 # Each stage is imported by the commands that run it: `build` never loads the HTTP client
 # nor `publish` the page templates (a command's imports are a tenth of a scheduled run).
@@ -24,13 +34,7 @@ if TYPE_CHECKING:
     from .ingest.fetch import Limits
     from .ingest.read import ReadReport
     from .ingest.run import IngestReport, OnFetched, OnResult
-    from .pages.render import RenderReport
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    report: RenderReport
-    errors: tuple[ContentError, ...]  # files skipped because they could not be read
+    from .pages.render import RenderResult
 
 
 def ingest_site(
@@ -64,15 +68,9 @@ def read_site(config: SiteConfig, now: datetime, budget: int | None = None) -> R
 
 def render_site(config: SiteConfig) -> RenderResult:
     """Write ``docs/`` from ``content/``. Unreadable article files are skipped and reported."""
-    return _render(config)[0]
+    from .pages.render import load_and_render
 
-
-def _render(config: SiteConfig) -> tuple[RenderResult, list[Article]]:
-    """``render_site``, and the articles it loaded."""
-    from .pages.render import render
-
-    articles, errors = ContentStore(config).load_all()
-    return RenderResult(render(config, articles), tuple(errors)), articles
+    return load_and_render(config)[0]
 
 
 def build(
@@ -81,8 +79,9 @@ def build(
     """Render, then build the site with MkDocs in strict mode (incremental unless ``full``).
     The articles render loaded are handed over to the build (its search index needs them)."""
     from .build.site import Loaded, build_site
+    from .pages.render import load_and_render
 
-    rendered, articles = _render(config)
+    rendered, articles = load_and_render(config)
     loaded = Loaded(articles)
     del articles  # the build may let go of them
     return rendered, build_site(config, site_dir, full=full, loaded=loaded)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import load_site
+from .console import analyze_and_report
 from .errors import BriefingError
 from .ingest.fetch import Limits
 from .ingest.run import IngestReport
@@ -54,7 +55,7 @@ class PublishOptions:
 
 @dataclass(frozen=True)
 class AnalyzeOutcome:
-    status: str  # "ok", "unavailable" or "failed"
+    status: str  # "ok" or "failed"
     detail: str = ""
 
 
@@ -150,16 +151,11 @@ def _push(git: Git, options: PublishOptions) -> int:
 def run_analyze(root: Path) -> AnalyzeOutcome:
     """THE ONE PLACE publish calls the analyze stage: what ``briefing analyze`` does, in this
     process (a process of its own cost a Python start and a second reading of the briefing
-    on every publish), when this briefing has that command (issue 6), else nothing. Its
-    summary line is printed as the command prints it. A failure is reported, never fatal:
-    the new articles are published without drafts."""
-    from . import cli
-
-    if not hasattr(cli, "analyze_and_report"):
-        return AnalyzeOutcome("unavailable")
+    on every publish). Its summary line is printed as the command prints it. A failure is
+    reported, never fatal: the new articles are published without drafts."""
     analyzer = os.environ.get("BRIEFING_ANALYZER") or "auto"
     try:
-        code = cli.analyze_and_report(load_site(root), refresh=False, analyzer=analyzer)
+        code = analyze_and_report(load_site(root), refresh=False, analyzer=analyzer)
     except Exception as exc:
         log.debug("analyze failed", exc_info=True)
         return AnalyzeOutcome("failed", f"{type(exc).__name__}: {exc}")

@@ -26,7 +26,7 @@ from slugify import slugify
 
 from . import DISTRIBUTION, __version__
 from .errors import BriefingError
-from .pages.render import GENERATED
+from .paths import GENERATED
 from .store.files import atomic_write
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -45,6 +46,17 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: floa
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root``, by relative path: two trees compare byte for byte."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def set_plugin_options(root: Path, **options: object) -> None:
+    """Give the briefing plugin ``options`` in the site root's mkdocs.yml (``- briefing:``
+    then the keys), as an editor would write them."""
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n  - briefing\n" in text, "the demo's mkdocs.yml lists the plugin as '  - briefing'"
+    keys = "".join(f"\n      {key}: {json.dumps(value)}" for key, value in options.items())
+    text = text.replace("\n  - briefing\n", f"\n  - briefing:{keys}\n")
+    config.write_text(text, encoding="utf-8")
 
 
 def write_feeds(root: Path, feeds: list[dict[str, object]]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from conftest import run, write_feeds
 
 from briefing.analysis.draft import OFFLINE, Briefing, draft, markdown_text
-from briefing.analysis.run import DRAFT, REVIEWED, editorial, text_hash
+from briefing.analysis.editorial import DRAFT, REVIEWED, editorial, text_hash
 from briefing.ingest.read import PageCache
 from briefing.models import Article
 from briefing.store.frontmatter import parse_article

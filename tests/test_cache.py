@@ -189,3 +189,39 @@ def test_the_text_memo_writes_the_shards_of_new_texts(root: Path) -> None:
     memo.load(cache_dir)
     assert all(new.title not in t.results for t in memo._TABLES.values())
     assert stems(old[2].snippet) == stems.__wrapped__(old[2].snippet)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "templates/article.md.j2",  # a page template
+        "pages/render.py",  # a renderer
+        "pages/listings.py",
+        "mkdocs_ext/theme/main.html",  # the theme
+        "mkdocs_ext/chrome.py",  # the page chrome
+        "analysis/draft.py",  # what writes the offline drafts
+        "text.py",  # words and sentences, which excerpts and drafts are made of
+        "paths.py",  # where pages live
+    ],
+)
+def test_every_cache_misses_when_code_that_shapes_the_output_changes(
+    changed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cache key holds ``code_digest``: it must cover the whole package, every stage's
+    subpackage, the templates and the theme, not only the folder its own module is in."""
+    import briefing
+
+    assert Path(briefing.__file__).parent == cache.PACKAGE
+    copy = tmp_path / "briefing"
+    shutil.copytree(cache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", copy)
+    cache.code_digest.cache_clear()
+    try:
+        before = cache.code_digest()
+        target = copy / changed
+        assert target.is_file(), f"{changed} moved: name the file that now does its job"
+        target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        cache.code_digest.cache_clear()
+        assert cache.code_digest() != before
+    finally:
+        cache.code_digest.cache_clear()

@@ -1,7 +1,7 @@
 """The lean page chrome (briefing/mkdocs_ext/chrome.py) loses nothing a reader sees.
 
 The demo is built twice from the same content: as briefing builds it, and with
-``BRIEFING_LEAN=0`` (Material's chrome as Material writes it, in every page). Debian's Chromium
+``lean_chrome: false`` (Material's chrome as Material writes it, in every page). Debian's Chromium
 then takes the same screenshots of both (article, story, month, home, 404; wide, phone-sized
 with the drawer open, dark palette after a reload) and they must be identical pixel for pixel.
 Search, the palette toggle and instant navigation (with ``site_url``) work on the lean site,
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO, run
+from conftest import DEMO, run, set_plugin_options
 from test_browser import ARTIFACTS, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,7 +43,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     _built(lean)
     material = lean.parent / "material"
     shutil.copytree(lean, material, ignore=shutil.ignore_patterns("site", ".cache"))
-    result = run(material, "build", env={"BRIEFING_LEAN": "0"})
+    set_plugin_options(material, lean_chrome=False)
+    result = run(material, "build")
     assert result.code == 0, result.err
     return lean / "site", material / "site"
 

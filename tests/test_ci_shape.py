@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import DEMO, run, tree
 
-from briefing.pages.render import GENERATED
+from briefing.paths import GENERATED
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, run
+from conftest import DEMO, run, set_plugin_options
 
 from briefing.mkdocs_ext.fastpages import MD_END, MD_START, Split, assemble, split_page
 
@@ -42,7 +42,8 @@ def _normalized(html: str) -> str:
 def test_fast_and_plain_builds_give_the_same_pages(built_demo: Path, tmp_path: Path) -> None:
     root = tmp_path / "plain"
     shutil.copytree(built_demo, root, ignore=shutil.ignore_patterns("site"))
-    result = run(root, "build", env={"BRIEFING_FASTPAGES": "0"})
+    set_plugin_options(root, fast_pages=False)
+    result = run(root, "build")
     assert result.code == 0, result.err
     fast_pages = sorted((built_demo / "site").rglob("*.html"))
     assert len(fast_pages) > 40

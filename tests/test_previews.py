@@ -15,10 +15,11 @@ from mkdocs.utils.meta import get_data
 
 from briefing.models import Article, SiteConfig
 from briefing.pages.pagetext import PageKit
-from briefing.pages.previews import LIMIT, sentences, shorten
+from briefing.pages.previews import LIMIT, shorten
 from briefing.pages.previews import description as described
 from briefing.pages.render import plan_pages
 from briefing.store.frontmatter import parse_article
+from briefing.text import preview_sentences
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 CONFIG = SiteConfig(root=Path("/nonexistent"), site_name="Preview Briefing (fictional)", feeds=())
@@ -76,7 +77,7 @@ def test_long_text_is_cut_after_a_sentence_or_else_at_a_word() -> None:
     then = "Marine biologist Dr. Ana Reyes said the kelp beds were far healthier than expected."
     text = f"{first} {then}"
     assert shorten(text) == first
-    assert sentences("Dr. Reyes spoke. J. Quill agreed. Done.") == [
+    assert preview_sentences("Dr. Reyes spoke. J. Quill agreed. Done.") == [
         "Dr. Reyes spoke.",
         "J. Quill agreed.",
         "Done.",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.analysis import quoting
+import briefing.text
+from briefing.ingest import quoting
 
 TEXT = "\n".join(
     [
@@ -25,11 +26,11 @@ TEXT = "\n".join(
 
 def test_sentences_do_not_end_at_abbreviations_or_initials() -> None:
     text = "Dr. Odile Brannock met J. Smith on Nov. 3 at St. Anne's. Then they left."
-    assert quoting.sentences(text) == [
+    assert briefing.text.sentences(text) == [
         "Dr. Odile Brannock met J. Smith on Nov. 3 at St. Anne's.",
         "Then they left.",
     ]
-    assert quoting.sentences("“It is done,” she said. The board agreed.") == [
+    assert briefing.text.sentences("“It is done,” she said. The board agreed.") == [
         "“It is done,” she said.",
         "The board agreed.",
     ]
@@ -39,13 +40,13 @@ def test_the_lead_skips_the_dateline_and_takes_two_sentences_under_the_limit() -
     lead = quoting.lead(TEXT)
     assert lead.startswith("The Saltmarsh harbour board voted 5-2")
     assert lead.endswith("began in 2024.")
-    assert len(quoting.words(lead)) < quoting.LEAD_WORDS
+    assert len(briefing.text.words(lead)) < quoting.LEAD_WORDS
 
 
 def test_a_very_long_first_sentence_is_cut() -> None:
     long = "The board " + "and the harbour " * 40 + "agreed."
     lead = quoting.lead(long)
-    assert lead.endswith("…") and len(quoting.words(lead)) == 40
+    assert lead.endswith("…") and len(briefing.text.words(lead)) == 40
 
 
 def test_key_sentences_carry_substance_and_never_touch_the_lead_or_each_other() -> None:

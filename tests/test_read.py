@@ -17,11 +17,12 @@ import yaml
 from conftest import FIXTURES, run, write_feeds
 from faultserver import FaultServer
 
-from briefing.analysis import quoting
 from briefing.config import load_site
+from briefing.ingest import quoting
 from briefing.ingest.extract import extract
 from briefing.ingest.read import PAGE_LIMITS, PageCache, ReadSettings, read, record_of
 from briefing.store.content import ContentStore
+from briefing.text import words
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HTML = "text/html; charset=utf-8"
@@ -150,7 +151,7 @@ def test_robots_faults_cache_and_a_second_run_that_asks_nothing(tmp_path: Path) 
 
         lead = str(found[moved]["lead"])
         assert lead.startswith("The Saltmarsh harbour board voted 5-2")
-        assert len(quoting.words(lead)) < quoting.LEAD_WORDS
+        assert len(words(lead)) < quoting.LEAD_WORDS
         assert int(str(found[moved]["words"])) > 150
         assert PageCache(config.cache_dir).text(good).startswith("The Saltmarsh harbour board")
 
@@ -237,7 +238,7 @@ def test_extraction_keeps_the_article_and_drops_the_page(expected_file: Path) ->
     if expected.get("author"):
         assert expected["author"] in found.author
     lead = quoting.lead(found.text)
-    assert lead and len(quoting.words(lead)) < quoting.LEAD_WORDS
+    assert lead and len(words(lead)) < quoting.LEAD_WORDS
     # What a draft quotes comes from the article, never from the page around it.
     quoted = [lead, *quoting.key_sentences(found.text, found.title)]
     assert not any(b in q for b in expected["must_exclude"] for q in quoted)
@@ -277,7 +278,7 @@ def test_the_demo_reads_its_pages_and_quotes_them_within_the_rule(built_demo: Pa
             assert not text and "lead" not in record
             continue
         assert text, article.path
-        source = quoting.words(text)
+        source = words(text)
         file_text = (built_demo / article.path).read_text(encoding="utf-8")
         assert quoting.longest_run(source, file_text) < quoting.MAX_RUN, article.path
         page_file = site / Path(article.path).relative_to("content").with_suffix("") / "index.html"

@@ -16,8 +16,8 @@ from mkdocs.utils.meta import get_data
 from briefing.models import Article, Feed, SiteConfig
 from briefing.pages.feeds_out import RSS_LIMIT
 from briefing.pages.listings import LISTING_LIMIT
-from briefing.pages.pagetext import doc_url
 from briefing.pages.render import plan_pages, write_pages
+from briefing.paths import doc_url
 from briefing.store.state import FeedState
 
 T0 = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)

@@ -6,6 +6,6 @@ story id and, where no person has written one, a drafted analysis, written back 
 
 ``run`` is the analyze step; ``editorial`` decides who wrote a text and whether it may be
 replaced; ``stories`` groups articles about one event; ``draft`` writes the offline draft,
-``llm`` asks a model and ``vetting`` checks its answer; ``quoting`` picks what may be quoted
-from an article; ``check`` is ``briefing check``.
+``llm`` asks a model and ``vetting`` checks its answer (quotes and figures against what the
+read step kept: ``ingest.quoting``); ``check`` is ``briefing check``.
 """

@@ -15,7 +15,7 @@ from ..models import Article, SiteConfig
 from ..store.content import ContentStore
 from ..store.frontmatter import key_lines, split
 from ..store.state import gone_since, load_states
-from .run import editorial_problems
+from .editorial import editorial_problems
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from ..ingest import quoting
 from ..models import Article
 from ..store.memo import memoized
-from . import quoting
-from .stories import STEM, STOP_WORDS, Story, group, plain_words, stems, words
+from ..text import STEM, names, snippet_sentences, story_words, word_keys, words
+from .stories import Story, group, plain_words, stems
 
 OFFLINE = "briefing-offline/3"
 # every version of the offline analyzer
@@ -109,17 +110,12 @@ ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'])")
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z](?:\s+(?:of\s+)?[A-Z][\w'’-]*[A-Za-z])+")
-_POSSESSIVE = re.compile(r"['’]s?$")
-_NAME_OPENERS = frozenset({"The", "A", "An", "Opinion", "Residents", "Analysts", "Developers"})
-
 
 def lead(snippet: str) -> tuple[str, bool]:
     """The first sentence(s) of a snippet, at most ``LEAD_LIMIT`` characters; True if cut."""
     text = " ".join(snippet.split())
     taken = ""
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in snippet_sentences(text):
         candidate = f"{taken} {sentence}".strip()
         if taken and len(candidate) > LEAD_LIMIT:
             break
@@ -129,33 +125,10 @@ def lead(snippet: str) -> tuple[str, bool]:
     return taken, taken != text
 
 
-def title_case(sentence: str) -> bool:
-    """True for a Title-Case headline ("Studio To Release Harbor Days Spinoff"), whose
-    capitals say nothing about names."""
-    long = [w for w in sentence.split() if len(w) > 3 and w[0].isalpha()]
-    return len(long) >= 4 and sum(w[0].isupper() for w in long) * 10 >= len(long) * 7
-
-
-@memoized
-def names_in(text: str) -> frozenset[str]:
-    """Capitalised multi-word names ("Tidewell Energy Cooperative") in a text. A run of
-    capitalised words longer than five, or any run in a Title-Case sentence, is a headline's
-    style, not a name."""
-    found = set()
-    text = " ".join(s for s in sentences(text) if not title_case(s))
-    for match in _NAME.finditer(text):
-        parts = match.group(0).split()
-        while parts and parts[0] in _NAME_OPENERS:
-            parts = parts[1:]
-        if parts:
-            parts[-1] = _POSSESSIVE.sub("", parts[-1])
-        if 2 <= len(parts) <= 5:
-            found.add(" ".join(parts))
-    return frozenset(found)
-
-
-def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
+# The names and the words that connect stories, memoized: the same headlines and snippets,
+# run after run. Shared between callers: read them, never change them.
+names_in = memoized(names)
+_word_keys = memoized(word_keys)
 
 
 def _text_of(article: Article) -> str:
@@ -176,21 +149,6 @@ def prime_memo(articles: Iterable[Article]) -> None:
         plain_words(article.title)
         names_in(_text_of(article))
         _word_keys(_text_of(article))
-
-
-_TOKEN = re.compile(r"\w[\w'’]*")
-
-
-@memoized
-def _word_keys(text: str) -> dict[str, str]:
-    """``{stem: the word as written}`` for the content words of a text (first spelling wins);
-    shared between callers (memoized): read it, never change it."""
-    found: dict[str, str] = {}
-    for word in _TOKEN.findall(text):
-        low = word.casefold()
-        if len(low) >= STEM and low.isalpha() and low not in STOP_WORDS:
-            found.setdefault(low[:STEM], word)
-    return found
 
 
 @dataclass(frozen=True)
@@ -234,7 +192,7 @@ class Briefing:
             name_words: set[str] = set()
             for name in story_names:
                 if name not in name_stems:
-                    name_stems[name] = frozenset(w[:STEM] for w in words(name))
+                    name_stems[name] = frozenset(w[:STEM] for w in story_words(name))
                 name_words |= name_stems[name]
             for name in sorted(story_names):
                 found[f"n:{name.casefold()}"] = name
@@ -428,8 +386,8 @@ def report(article: Article, text: str) -> dict[str, Any]:
 
 def _repeats(quotation: str, snippet: str) -> bool:
     """True when the snippet already says (nearly) all the words of a quotation."""
-    wanted = quoting.words(quotation)
-    have = set(quoting.words(snippet))
+    wanted = words(quotation)
+    have = set(words(snippet))
     return bool(wanted) and sum(w in have for w in wanted) >= 0.8 * len(wanted)
 
 

@@ -1,12 +1,7 @@
 """Analyze: give every article a story and a drafted analysis, never touching a person's text.
 
-Editorial state lives in the front matter::
-
-    analysis: {state: draft, by: briefing-offline/1, hash: sha256:<hex of the machine text>}
-
-A body whose text no longer matches that hash was edited by a person: it is *reviewed*, and no
-command ever rewrites or removes it. A body with no ``analysis`` record was written by a person.
-An editor marks a draft reviewed without changing it with ``analysis: {state: reviewed}``.
+Whether a text may be replaced is its editorial record's to say (``editorial``): no command ever
+rewrites or removes what a person wrote, edited or marked reviewed.
 ``--refresh`` redrafts only untouched machine drafts (for example when new coverage arrived).
 """
 
@@ -17,8 +12,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from hashlib import sha256
-from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import ContentError
@@ -26,52 +19,12 @@ from ..models import Article, SiteConfig
 from ..store import memo
 from ..store.content import ContentStore, site_lock
 from ..store.files import Batch, atomic_write
-from ..store.frontmatter import dump_meta, load_meta, parse_article, split
+from ..store.frontmatter import updated_text
 from . import stories
-from .draft import OFFLINE, OFFLINE_NAMES, Briefing, draft, prime_memo, texts_of
+from .draft import OFFLINE, Briefing, draft, prime_memo, texts_of
+from .editorial import DRAFT, NONE, REVIEWED, editorial, is_offline, text_hash
 
 log = logging.getLogger(__name__)
-
-NONE, DRAFT, REVIEWED = "none", "draft", "reviewed"
-
-
-def text_hash(analysis: str) -> str:
-    """The hash stored with a machine draft; surrounding whitespace does not count."""
-    return "sha256:" + sha256(analysis.strip().encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Editorial:
-    """An article's analysis state as the page shows it, and any problem with its record."""
-
-    state: str  # NONE (nothing written yet), DRAFT (untouched machine text) or REVIEWED
-    by: str = ""
-    problem: str = ""  # why the ``analysis`` key is malformed, for `briefing check`
-
-
-def editorial(article: Article) -> Editorial:
-    """The state of an article's analysis. Anything unclear counts as a person's text."""
-    record = article.extra.get("analysis")
-    problem = ""
-    if record is not None and not isinstance(record, dict):
-        problem = "'analysis' must be a mapping like {state: reviewed}"
-    elif isinstance(record, dict) and record.get("state") not in (DRAFT, REVIEWED):
-        problem = "'analysis: state' must be 'draft' or 'reviewed'"
-    elif (
-        isinstance(record, dict)
-        and record.get("state") == DRAFT
-        and not (isinstance(record.get("hash"), str) and isinstance(record.get("by"), str))
-    ):
-        problem = "a draft's 'analysis' needs 'by' and 'hash' (text values)"
-    if not article.analysis:
-        reviewed = isinstance(record, dict) and record.get("state") == REVIEWED
-        return Editorial(REVIEWED if reviewed else NONE, problem=problem)
-    if problem or not isinstance(record, dict) or record.get("state") == REVIEWED:
-        return Editorial(REVIEWED, problem=problem)
-    if record.get("hash") == text_hash(article.analysis):
-        return Editorial(DRAFT, by=str(record.get("by")))
-    return Editorial(REVIEWED)  # the machine's text was edited by a person
-
 
 # A drafter returns (Markdown text, who drafted it).
 Drafter = Callable[[Article, Briefing], tuple[str, str]]
@@ -107,30 +60,6 @@ class AnalyzeReport:
     by_model: int = 0  # drafts written by the model (new ones and upgraded offline drafts)
     backlog: int = 0  # offline drafts the model could still upgrade
     model: str = ""  # the model's id, when one was configured
-
-
-def updated_text(
-    path: Path, article: Article, keys: dict[str, Any], body: str | None
-) -> str | None:
-    """The file's text with front-matter ``keys`` set (and the body, when given; with
-    ``body=None`` it is kept byte for byte), or None if the file no longer says what
-    ``article`` was read from it (someone changed it since: leave it to the next run)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        current = parse_article(text, path, article.path)
-    except (OSError, UnicodeDecodeError, ContentError):
-        return None
-    if current != article or current.extra != article.extra:
-        return None
-    meta_text, old_body = split(text, path)
-    meta = load_meta(meta_text, path)
-    meta.update(keys)
-    return f"---\n{dump_meta(meta)}---\n{old_body if body is None else body}"
-
-
-def is_offline(state: Editorial) -> bool:
-    """An untouched draft of the offline analyzer: what a model may replace."""
-    return state.state == DRAFT and state.by in OFFLINE_NAMES
 
 
 def read_since(article: Article) -> bool:
@@ -268,32 +197,3 @@ def analyze(
         len(open_) - counts["model"] if model is not None else 0,
         model.name if model is not None else "",
     )  # fmt: skip
-
-
-def editorial_problems(
-    articles: list[Article], line_of: Callable[[Article, str], int]
-) -> list[ContentError]:
-    """What `briefing check` reports about stories and analysis state, with file and line."""
-    problems = []
-    members = Counter(stories.recorded_story(a) for a in articles)
-    for article in articles:
-        state = editorial(article)
-        if state.problem:
-            problems.append(ContentError(article.path, line_of(article, "analysis"), state.problem))
-        elif state.state == REVIEWED and not article.analysis:
-            msg = "'analysis: state: reviewed' but the analysis text is empty"
-            problems.append(ContentError(article.path, line_of(article, "analysis"), msg))
-        story = article.extra.get("story")
-        if story is None:
-            continue
-        own = stories.story_id_for(article)
-        if not stories.is_story_id(story):
-            msg = f"'story' must be a story id like {own!r} (lower-case letters, digits, '-')"
-            problems.append(ContentError(article.path, line_of(article, "story"), msg))
-        elif members[story] == 1 and story != own:
-            msg = (
-                f"story {story!r} names no other article (a typo?); to keep this article"
-                f" in a story of its own, write story: {own}"
-            )
-            problems.append(ContentError(article.path, line_of(article, "story"), msg))
-    return problems

@@ -36,8 +36,8 @@ from rapidfuzz import fuzz
 from slugify import slugify
 
 from ..models import Article
-from ..store.identity import title_key
 from ..store.memo import memoized
+from ..text import STEM, story_words
 
 WINDOW = timedelta(hours=72)
 # Weighted overlap (shared distinctive weight / the smaller side's weight) that links two
@@ -48,7 +48,6 @@ WINDOW = timedelta(hours=72)
 LINK = 0.35
 # Near-identical headlines (token_set_ratio on the words that are not stop words).
 SAME_HEADLINE = 92.0
-STEM = 5  # words compared by their first letters: "delays" ~ "delayed", "turbines" ~ "turbine"
 # An article is scored against the groups that used one of its rarer words most recently:
 # at most RUNS groups per word, each by its KEEP newest articles with that word; a word more
 # than RUNS stories of the window used is not looked up (it tells none of them apart).
@@ -57,14 +56,6 @@ STEM = 5  # words compared by their first letters: "delays" ~ "delayed", "turbin
 RUNS = 16
 KEEP = 16
 RECORDED = 16  # articles with a recorded story scored per word of an article, nearest first
-
-STOP_WORDS = frozenset(
-    """a about after again against all also an and any are as at be been before being but by
-    can could did do does for from had has have he her his how i if in into is it its just may
-    more most new no nor not now of off on once only or other our out over says said she so
-    some than that the their them then there these they this those through to too under until
-    up very was we were what when where which while who why will with would yes you""".split()  # noqa: SIM905 - readable as prose
-)
 
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -86,22 +77,15 @@ def recorded_story(article: Article) -> str:
     return value if isinstance(value, str) and is_story_id(value) else ""
 
 
-def words(text: str) -> list[str]:
-    """The content words of a text, lower-cased, without stop words, numbers or short words."""
-    return [
-        w for w in title_key(text).split() if len(w) > 2 and not w.isdigit() and w not in STOP_WORDS
-    ]
-
-
 @memoized  # the same headlines are compared again and again, run after run
 def stems(text: str) -> frozenset[str]:
-    return frozenset(w[:STEM] for w in words(text))
+    return frozenset(w[:STEM] for w in story_words(text))
 
 
 @memoized
 def plain_words(text: str) -> str:
-    """The content words of a text, one space between them."""
-    return " ".join(words(text))
+    """The words a story is matched by (``story_words``), one space between them."""
+    return " ".join(story_words(text))
 
 
 @dataclass(frozen=True)

@@ -17,24 +17,17 @@ from dataclasses import dataclass
 
 import nh3
 
+from ..ingest import quoting
 from ..models import Article
-from . import quoting
+from ..text import BACKGROUND, LABELS, SECTIONS, answer_words, letter_words, words
 from .draft import markdown_text
-from .stories import STOP_WORDS
 
 MIN_WORDS = 120
 MAX_PARAGRAPHS = 6
 
-LABELS = {
-    "what happened": "What happened.",
-    "background": "Background — from the model’s general knowledge, not from the sources.",
-    "why it matters": "Why it matters.",
-    "what to watch": "What to watch.",
-}
-_LABEL = re.compile(
-    r"^[\s*_#]*(what happened|background|why it matters|what to watch)[\s*_]*[:.—–-][\s*_]*",
-    re.IGNORECASE,
-)
+# A section's label as a model writes it at the start of a paragraph ("**Background:**").
+_SECTION = "|".join(re.escape(section.lower()) for section in SECTIONS)
+_LABEL = re.compile(r"^[\s*_#]*(" + _SECTION + r")[\s*_]*[:.—–-][\s*_]*", re.IGNORECASE)
 
 # News outlets a model may name from memory. Any of them named in an answer must be among the
 # sources given; this list only catches the famous ones — the attribution patterns below catch
@@ -67,9 +60,6 @@ _GENERIC = frozenset(
 _MARKUP = re.compile(
     r"<\s*/?\s*[a-zA-Z!]|javascript\s*:|vbscript\s*:|\bdata:\w|https?://|www\.|\]\(|\{\{|\{%"
 )
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-
-
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 # A quotation: text between quotation marks, three words at least (not a scare-quoted term).
 _QUOTATION = re.compile(r"[“\"]([^”\"“]+?\s+[^”\"“]+?\s+[^”\"“]+?)[”\"]")
@@ -92,7 +82,7 @@ class Sources:
     publishers: frozenset[str]
     text: str  # every publisher, headline, snippet, lead and article text given, case-folded
     numbers: frozenset[str] = frozenset()  # every number in them (``numbers``)
-    words: tuple[str, ...] = ()  # their words in order (``quoting.words``), for quotations
+    words: tuple[str, ...] = ()  # their words in order (``text.words``), for quotations
 
     @classmethod
     def of(cls, article: Article, given: Iterable[tuple[Article, str]]) -> Sources:
@@ -107,7 +97,7 @@ class Sources:
             frozenset(a.publisher for a, _ in items),
             text.casefold(),
             frozenset(numbers(text)),
-            tuple(quoting.words(text)),
+            tuple(words(text)),
         )
 
     def names(self, name: str) -> bool:
@@ -123,36 +113,32 @@ class Sources:
         )
 
 
-def content_words(text: str) -> list[str]:
-    return [w for w in (m.casefold() for m in _WORD.findall(text)) if w not in STOP_WORDS]
-
-
 def check(answer: str, sources: Sources) -> None:
     """Raise ``Rejected`` with the first reason the answer may not be used."""
     found = _MARKUP.search(answer)
     if found:
         msg = f"it carries markup, a link or code ({found.group(0).strip()!r})"
         raise Rejected(msg)
-    words = content_words(answer)
-    total = len(_WORD.findall(answer))
+    said = answer_words(answer)
+    total = len(letter_words(answer))
     if total < MIN_WORDS:
         msg = f"too short: {total} words, at least {MIN_WORDS} needed"
         raise Rejected(msg)
-    headline = set(content_words(sources.headline))
-    new = set(words) - headline
-    if len(new) < 25 or sum(w in headline for w in words) * 2 > len(words):
+    headline = set(answer_words(sources.headline))
+    new = set(said) - headline
+    if len(new) < 25 or sum(w in headline for w in said) * 2 > len(said):
         msg = "it mostly restates the headline"
         raise Rejected(msg)
     for paragraph in _PARAGRAPH.split(answer):
         label = _LABEL.match(paragraph)
-        if label and label.group(1).lower() == "background":
+        if label and label.group(1).lower() == BACKGROUND.lower():
             continue  # the one paragraph of general knowledge, labelled so on the page
         for figure in numbers(paragraph):
             if figure not in sources.numbers:
                 msg = f"it gives the figure {figure!r}, which none of its sources has"
                 raise Rejected(msg)
     for quoted in _QUOTATION.findall(answer):
-        wanted = quoting.words(quoted)
+        wanted = words(quoted)
         if quoting.longest_run(sources.words, quoted) < len(wanted):
             shown = " ".join(quoted.split()[:8])
             msg = f"it quotes “{shown}…”, which is not word for word in its sources"
@@ -178,10 +164,7 @@ def vet(answer: str, sources: Sources, max_chars: int) -> str:
 
 _LIST_START = re.compile(r"^(\d+)([.)])(\s)")
 # Paragraphs: blank lines, or a new line that starts with a label (models often use one \n).
-_PARAGRAPH = re.compile(
-    r"\n\s*\n|\n(?=[\s*_#]*(?:what happened|background|why it matters|what to watch)\b)",
-    re.IGNORECASE,
-)
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[\s*_#]*(?:" + _SECTION + r")\b)", re.IGNORECASE)
 
 
 def to_markdown(answer: str, max_chars: int) -> str:

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +22,14 @@ from typing import Any
 from .. import DISTRIBUTION, parallel
 from ..config import SITE_URL_VARIABLE
 from ..errors import BuildError
-from ..mkdocs_ext import engines
+from ..mkdocs_ext import builds, engines
 from ..models import Article, SiteConfig
-from ..pages.pagetext import doc_url
-from ..pages.render import GENERATED
+from ..paths import GENERATED, doc_url
 from ..store.cache import RACY_NS, blob_hash, code_digest
 from ..store.files import atomic_write
 from . import sitesize
 
 log = logging.getLogger(__name__)
-
-# Material prints a banner about MkDocs 2 on every build; it is noise in a briefing's log.
-os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
 @dataclass(frozen=True)
@@ -47,23 +43,6 @@ class BuildReport:
     engine: str = engines.DEFAULT
     rebuilt: int = 0  # docs files built (in an incremental build, those that changed)
     skipped: bool = False  # nothing changed: the engine was not run at all
-
-
-@contextlib.contextmanager
-def _in_dir(path: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-class _DropDirtyWarning(logging.Filter):
-    """MkDocs warns on every dirty build (strict mode would fail); ours are safe by design."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build" not in record.getMessage()
 
 
 def fingerprint(config: SiteConfig) -> str:
@@ -80,10 +59,7 @@ def fingerprint(config: SiteConfig) -> str:
     digest.update(f"engine={engine.name}={engine.version}".encode())
     for package in (DISTRIBUTION, "mkdocs", "mkdocs-material", "markdown"):
         digest.update(f"{package}={version(package)}".encode())
-    for name in (
-        "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", SITE_URL_VARIABLE, "BRIEFING_FASTPAGES",
-        "BRIEFING_LEAN",
-    ):  # fmt: skip
+    for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", SITE_URL_VARIABLE):
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
     digest.update(code_digest().encode())  # briefing's code, templates and theme
     return digest.hexdigest()
@@ -153,9 +129,6 @@ def _settled(docs_dir: Path, stats: dict[str, Stat], read: int) -> dict[str, Sta
     return result
 
 
-CHANGED_ENV = "BRIEFING_CHANGED"  # read by the briefing plugin: the docs files to rebuild
-
-
 def _changed(
     target: Path, docs_pages: dict[str, tuple[str, str]], built: dict[str, str]
 ) -> list[str]:
@@ -175,36 +148,8 @@ PARALLEL_MIN = 300  # pages to build before it pays to start more processes
 BIG = 20_000
 
 
-def _engine_build(
-    engine: engines.Engine, root: Path, target: Path, strict: bool, shard: tuple[int, int]
-) -> None:
-    """One build (dirty: only pages newer than their HTML) of one shard of the pages."""
-    engines.activate(engine)  # from here on, mkdocs.* is the engine's (ProperDocs' or MkDocs')
-    from mkdocs import exceptions
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    os.environ["BRIEFING_SHARD"] = f"{shard[0]}/{shard[1]}"  # read by the briefing plugin
-    quiet = _DropDirtyWarning()
-    build_log = logging.getLogger(f"{engine.name}.commands.build")
-    build_log.addFilter(quiet)
-    try:
-        with _in_dir(root):
-            mk = load_config(
-                config_file=str(root / "mkdocs.yml"), strict=strict, site_dir=str(target)
-            )
-            build(mk, dirty=True)
-    except exceptions.Abort as exc:
-        raise BuildError(f"{engine.name} build failed: {exc}") from None
-    except exceptions.ConfigurationError as exc:
-        raise BuildError(f"mkdocs.yml: {exc}") from None
-    finally:
-        build_log.removeFilter(quiet)
-        os.environ.pop("BRIEFING_SHARD", None)
-
-
 def _shard_process(
-    engine_name: str, root: str, target: str, strict: bool, shard: int, shards: int
+    engine_name: str, root: str, target: str, strict: bool, request: builds.BuildRequest
 ) -> None:
     """Entry point of a build process (spawned: nothing inherited but arguments)."""
     engine = engines.get(engine_name)
@@ -213,7 +158,7 @@ def _shard_process(
     logging.getLogger(engine.name).addHandler(handler)  # "mkdocs.*" logs end there too
     for name in {"mkdocs", engine.name}:
         logging.getLogger(name).setLevel(logging.WARNING)
-    _engine_build(engine, Path(root), Path(target), strict, (shard, shards))
+    builds.build(engine, Path(root), Path(target), strict, request)
 
 
 def _build_in_processes(
@@ -222,6 +167,7 @@ def _build_in_processes(
     target: Path,
     strict: bool,
     jobs: int,
+    changed: frozenset[str] | None,
     meanwhile: Callable[[], object] | None = None,
 ) -> None:
     """Build in ``jobs`` new processes, each its share of the pages (spawned, never forked:
@@ -229,7 +175,14 @@ def _build_in_processes(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [
-            pool.submit(_shard_process, engine.name, str(root), str(target), strict, shard, jobs)
+            pool.submit(
+                _shard_process,
+                engine.name,
+                str(root),
+                str(target),
+                strict,
+                builds.BuildRequest(shard, jobs, changed),
+            )
             for shard in range(jobs)
         ]
         if meanwhile is not None:
@@ -390,28 +343,22 @@ def _run_engine(
         _give_back_memory()  # what render held, before the build processes start
     if not dirty:
         _empty(target)
-    changed_path = config.cache_dir / "build-changed.json"
-    if dirty:
-        atomic_write(changed_path, json.dumps(changed), durable=False)
-        os.environ[CHANGED_ENV] = str(changed_path)
+    rebuild = frozenset(changed) if dirty else None  # the plugin's to build; None: all
     index = functools.partial(_write_search_index, config, target, big, articles)
     del articles  # the index holds them (or None: it loads them when it runs)
     in_processes = jobs > 1 or not engines.usable_here(engine)
     alongside = not big and (in_processes or parallel.can_fork())
-    try:
-        if in_processes:
-            meanwhile = index if alongside else None
-            _build_in_processes(engine, config.root, target, strict, jobs, meanwhile)
-        elif alongside:
-            # A small build runs here; the index is written in a forked process meanwhile
-            # (at 10,000 articles each takes about a second).
-            with parallel.forked(index):
-                _engine_build(engine, config.root, target, strict, (0, 1))
-        else:
-            _engine_build(engine, config.root, target, strict, (0, 1))
-    finally:
-        os.environ.pop(CHANGED_ENV, None)
-        changed_path.unlink(missing_ok=True)
+    here = builds.BuildRequest(0, 1, rebuild)
+    if in_processes:
+        meanwhile = index if alongside else None
+        _build_in_processes(engine, config.root, target, strict, jobs, rebuild, meanwhile)
+    elif alongside:
+        # A small build runs here; the index is written in a forked process meanwhile
+        # (at 10,000 articles each takes about a second).
+        with parallel.forked(index):
+            builds.build(engine, config.root, target, strict, here)
+    else:
+        builds.build(engine, config.root, target, strict, here)
     if not alongside:
         index()
 
@@ -457,19 +404,4 @@ def _empty(folder: Path) -> None:
 
 def serve_site(config: SiteConfig, dev_addr: str | None = None) -> None:
     """Preview with live reload; the briefing plugin re-renders when ``content/`` changes."""
-    engine = engines.get(config.engine)
-    if not engines.usable_here(engine):
-        msg = f"this process has already loaded {engines.loaded()}: serve from a new one"
-        raise BuildError(msg)
-    engines.activate(engine)
-    from mkdocs.commands.serve import serve
-
-    os.environ["BRIEFING_RENDER_ON_BUILD"] = "1"
-    with _in_dir(config.root):
-        kwargs: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
-        serve(
-            config_file=str(config.root / "mkdocs.yml"),
-            livereload=True,
-            watch=[str(config.content_dir)],
-            **kwargs,
-        )
+    builds.serve(engines.get(config.engine), config.root, config.content_dir, dev_addr)

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis import quoting
+from ..text import word_count
+from . import quoting
 
 MIN_WORDS = 80  # shorter main texts are teasers, errors or galleries, not articles
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Extracted:
 
     @property
     def words(self) -> int:
-        return len(_WORD.findall(self.text))
+        return word_count(self.text)
 
 
 def charset_of(content_type: str) -> str:

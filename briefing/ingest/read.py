@@ -38,10 +38,11 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from ..analysis import quoting
 from ..models import Article, SiteConfig, utc_iso
 from ..store.files import Batch, atomic_write
+from ..text import words
 from ..urls import strip_tracking
+from . import quoting
 from .extract import Extracted, extract
 from .fetch import Fetched, FetchError, Limits, fetch_url, make_client
 from .gnews import LIMITS as GNEWS_LIMITS
@@ -404,7 +405,7 @@ def front_matter_record(outcome: dict[str, Any], asked: str, now: datetime) -> d
     record: dict[str, Any] = {"url": str(outcome.get("url") or asked), "status": outcome["status"]}
     text = str(outcome.get("text", ""))
     if outcome["status"] == OK and text:
-        record["words"] = len(quoting.words(text))
+        record["words"] = len(words(text))
         record["hash"] = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         lead = quoting.lead(text)
         if lead:
@@ -424,8 +425,8 @@ def read(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReadReport:
     """Read the articles of a site root that were never read (see the module's docstring)."""
-    from ..analysis.run import updated_text
     from ..store.content import ContentStore, site_lock
+    from ..store.frontmatter import updated_text
 
     started = time.monotonic()
     store = ContentStore(config)

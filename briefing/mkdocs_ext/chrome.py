@@ -18,13 +18,13 @@ articles. What the chrome repeats is now shared, with nothing a reader sees lost
 - **Files nobody loads**: source maps, Material's lunr search worker and its language files
   (briefing's search has its own worker, ``search-worker.js``).
 
-``BRIEFING_LEAN=0`` builds the chrome as Material writes it (tests compare the two).
+The plugin option ``lean_chrome: false`` builds the chrome as Material writes it (tests
+compare the two).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -45,11 +45,6 @@ _BETWEEN_TAGS = re.compile(r">\s+<")
 _ARTICLE = '<article class="md-content__inner md-typeset">'
 _CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.S)
 _SVG = re.compile(r"<svg\b[^>]*?(?:\sviewBox=\"([^\"]*)\")?[^>]*>(.*)</svg>", re.S)
-
-
-def enabled() -> bool:
-    """On unless ``BRIEFING_LEAN=0``."""
-    return os.environ.get("BRIEFING_LEAN", "1") != "0"
 
 
 def unused_asset(src_uri: str) -> bool:
@@ -227,9 +222,10 @@ class SharedConfig:
     """Material's ``__config`` without the page's base URL: the same on every page, so it
     is kept once, in chrome.js."""
 
-    def __init__(self, env: jinja2.Environment, config: Any) -> None:
+    def __init__(self, env: jinja2.Environment, config: Any, lean: bool) -> None:
         text = env.from_string(_SHARED_CONFIG).render(config=config)
         self.values: dict[str, Any] = json.loads(text)
+        self.lean = lean
 
     def page(self, material: str, base_url: str, search_url: str) -> str:
         """The config script of one page, from the block Material rendered (``material``):
@@ -240,7 +236,7 @@ class SharedConfig:
         values = json.loads(match.group(1))
         values["search"] = search_url
         rest = {k: v for k, v in values.items() if k not in ("base", "search")}
-        if enabled() and rest == self.values:
+        if self.lean and rest == self.values:
             lean = _json({"base": values.get("base", base_url)})
             return (
                 f'<script id="__config" type="application/json">{lean}</script>'
@@ -270,9 +266,9 @@ def material_dir(dirs: list[str]) -> str | None:
     return None
 
 
-def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
-    """Set up ``env`` for the lean chrome: Material's templates under ``material-theme/``,
-    sprite icons, and the globals the theme's templates call."""
+def install(env: jinja2.Environment, config: Any, theme_dir: str, lean: bool) -> None:
+    """Set up ``env`` for the theme's templates: Material's under ``material-theme/``, and
+    the globals the theme's templates call; with the lean chrome (``lean``), sprite icons."""
     if getattr(env, "briefing_chrome", False):
         return
     env.briefing_chrome = True  # type: ignore[attr-defined]
@@ -281,7 +277,7 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
     original = env.loader
     assert original is not None
     loaders: list[jinja2.BaseLoader] = []
-    icons = sprite_icons(config) if enabled() else {}
+    icons = sprite_icons(config) if lean else {}
     if icons:
         loaders.append(IconLoader(icons, original))
     loaders.append(original)
@@ -290,7 +286,7 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
             jinja2.PrefixLoader({MATERIAL.rstrip("/"): jinja2.FileSystemLoader(material)})
         )
     env.loader = jinja2.ChoiceLoader(loaders)
-    shared = SharedConfig(env, config)
+    shared = SharedConfig(env, config, lean)
 
     @jinja2.pass_context
     def briefing_config(context: jinja2.runtime.Context, material_block: str) -> str:
@@ -312,7 +308,7 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
         """Whether ``page``'s sidebars are those of every generated page: both hidden, no
         table of contents, the page not in the navigation. Then they come from chrome.js."""
         nav = context.get("nav")
-        if not enabled() or page is None or not nav or not getattr(page, "meta", None):
+        if not lean or page is None or not nav or not getattr(page, "meta", None):
             return False
         hide = page.meta.get("hide") or []
         features = config.theme.get("features") or []
@@ -328,7 +324,7 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str) -> None:
     env.globals["briefing_block"] = briefing_block
     env.globals["briefing_bare_sidebars"] = briefing_bare_sidebars
     env.globals["briefing_bare_page"] = BarePage()
-    env.globals["briefing_lean"] = enabled()
+    env.globals["briefing_lean"] = lean
     env.globals["briefing_shared_config"] = lambda: _json({**shared.values, "search": ""})
     env.globals["briefing_sprite"] = lambda: sprite(env, icons)
     env.globals["briefing_base"] = BASE

@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..paths import LEAF_DIRS, STORIES
 
 log = logging.getLogger("mkdocs.plugins.briefing")
 
 MD_START = "<!-- briefing:markdown -->"
 MD_END = "<!-- /briefing:markdown -->"
 LEAF_TEMPLATE = "briefing-leaf.html"
-STORY_DIR = "stories/"
-LEAF_DIRS = ("articles/", STORY_DIR)
+STORY_DIR = f"{STORIES}/"
 
 
 @dataclass(frozen=True)
@@ -71,25 +71,6 @@ _PUBLISHED = "BRIEFINGSHELLPUBLISHED"
 _EDIT = "https://briefing.invalid/edit/BRIEFINGSHELLEDIT"
 _CANONICAL = "https://briefing.invalid/BRIEFINGSHELLCANONICAL/"
 _CONTENT = "<h1>BRIEFINGSHELLCONTENT</h1>"
-
-
-def enabled() -> bool:
-    """On unless ``BRIEFING_FASTPAGES=0`` (tests and benchmarks compare both ways)."""
-    return os.environ.get("BRIEFING_FASTPAGES", "1") != "0"
-
-
-def shard() -> tuple[int, int]:
-    """(this build process, how many): set by ``site.build_site`` for parallel builds."""
-    value = os.environ.get("BRIEFING_SHARD", "0/1")
-    number, _, count = value.partition("/")
-    return (int(number), int(count)) if number.isdigit() and count.isdigit() else (0, 1)
-
-
-def by_briefing() -> bool:
-    """True in a build started by ``briefing build`` (``site.build_site``), which always
-    builds "dirty" (MkDocs reads and writes only the pages the plugin marks modified); False
-    under ``mkdocs build`` or ``briefing serve``."""
-    return "BRIEFING_SHARD" in os.environ
 
 
 def shard_of(src_uri: str, shards: int) -> int:

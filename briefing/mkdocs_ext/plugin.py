@@ -8,14 +8,13 @@ template overrides ship with the package instead of being copied into every brie
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from mkdocs.config import config_options
+from mkdocs.config import base
+from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -23,7 +22,9 @@ from mkdocs.structure.pages import Page
 
 from ..config import github_repo_url, pages_site_url
 from ..models import CACHE_DIR
+from ..paths import GENERATED, edit_path, edit_url
 from . import chrome, fastpages
+from .request import BuildRequest
 
 log = logging.getLogger("mkdocs.plugins.briefing")
 
@@ -32,20 +33,50 @@ THEME_DIR = Path(__file__).parent / "theme"
 CSS = "assets/briefing/briefing.css"
 
 
-class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    # The sitemap protocol's limit of URLs in one file; past it, sitemap.xml is an index.
-    config_scheme = (("sitemap_urls", config_options.Type(int, default=chrome.SITEMAP_URLS)),)
+class BriefingConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The plugin's options in ``mkdocs.yml`` (``- briefing:`` then these keys)."""
 
+    # The sitemap protocol's limit of URLs in one file; past it, sitemap.xml is an index.
+    sitemap_urls = c.Type(int, default=chrome.SITEMAP_URLS)
+    # Both on in every briefing. Off, generated pages are built as MkDocs builds any page
+    # (fastpages.py) and every page carries Material's whole chrome (chrome.py): the tests
+    # build both ways and compare.
+    fast_pages = c.Type(bool, default=True)
+    lean_chrome = c.Type(bool, default=True)
+
+
+class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         super().__init__()
+        self.request: BuildRequest | None = None  # set by builds.build before the build
+        self._serving = False
         self._splits: dict[str, fastpages.Split] = {}
         self._shells = fastpages.Shells()
         self._markdown: fastpages.SharedMarkdown | None = None
         self._deferred: list[File] = []  # leaf pages read and written one at a time (on_env)
         self._nav: Any = None
 
+    @property
+    def _shard(self) -> tuple[int, int]:
+        """(this build process, how many)."""
+        request = self.request
+        return (request.shard, request.shards) if request else (0, 1)
+
+    @property
+    def _fast(self) -> bool:
+        return bool(self.config.fast_pages)
+
+    @property
+    def _lean(self) -> bool:
+        return bool(self.config.lean_chrome)
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Serving, the pages are rendered from content/ before each rebuild (on_pre_build).
+        # (Defining this hook also keeps the plugin across rebuilds: MkDocs' own rule.)
+        self._serving = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if fastpages.shard()[0]:
+        if self._shard[0]:
             # A helper build process writes only its share of article and story pages: the
             # 404 page, the sitemap and the search indexes are the first process's job.
             config.theme.static_templates.clear()
@@ -56,7 +87,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
-        if chrome.enabled() and not fastpages.shard()[0]:
+        if self._lean and not self._shard[0]:
             # Rendered once per build: what every page's chrome shares (chrome.py).
             config.theme.static_templates.update((chrome.CHROME_JS, chrome.ICONS_SVG))
         # "Made with Material for MkDocs" links to another site; a briefing links out only to
@@ -75,7 +106,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if not config.repo_url and github_repo_url():
             config.repo_url = github_repo_url()
         if config.repo_url and not config.edit_uri:
-            config.edit_uri = f"edit/{self._branch(config)}/docs/"
+            config.edit_uri = edit_path(self._branch(config), "docs/")
         return config
 
     @staticmethod
@@ -88,14 +119,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._splits.clear()
         self._shells = fastpages.Shells()
         self._markdown = None
-        if os.environ.get("BRIEFING_RENDER_ON_BUILD") != "1":
+        if not self._serving:
             return
         from ..config import load_site
-        from ..pipeline import render_site
+        from ..pages.render import load_and_render
 
         root = Path(config.config_file_path).parent
         try:
-            render_site(load_site(root))
+            load_and_render(load_site(root))
         except Exception as exc:  # keep `serve` alive; the error is shown in its log
             log.error("briefing render failed: %s", exc)
 
@@ -106,15 +137,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # pages (listings) have nothing to edit.
         source = page.meta.get("briefing_source")
         if isinstance(source, str) and config.repo_url:
-            repo = config.repo_url.rstrip("/")
-            page.edit_url = f"{repo}/edit/{self._branch(config)}/{source}"
+            page.edit_url = edit_url(config.repo_url, self._branch(config), source)
         elif "briefing_generated" in page.meta:
             page.edit_url = None
         if "briefing_generated" in page.meta:
             # Generated pages are searched through briefing's chunked index (search.py);
             # Material's own index, downloaded whole, keeps only the hand-written pages.
             page.meta["search"] = {"exclude": True}
-            if not fastpages.enabled():
+            if not self._fast:
                 return markdown
             if fastpages.is_leaf(page.file.src_uri):
                 page.meta["template"] = fastpages.LEAF_TEMPLATE
@@ -125,18 +155,16 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return markdown
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
-        from ..pages.render import GENERATED
-
-        if fastpages.enabled() and page.file.src_uri.startswith(GENERATED):
+        if self._fast and page.file.src_uri.startswith(GENERATED):
             if self._markdown is None:
                 self._markdown = fastpages.SharedMarkdown(config)
             page.render = functools.partial(self._markdown.render, page)  # type: ignore[method-assign]
         return page
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        if chrome.enabled():
+        if self._lean:
             output = chrome.compact(output, page.content)
-        if fastpages.enabled() and fastpages.is_leaf(page.file.src_uri):
+        if self._fast and fastpages.is_leaf(page.file.src_uri):
             # Written next: MkDocs would keep every page's Markdown and HTML until the build
             # ends, which at tens of thousands of articles is most of the build's memory.
             page.content = None
@@ -161,8 +189,8 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             return shells.render(context["page"], str(context["base_url"]), full)
 
         env.globals["briefing_leaf"] = briefing_leaf
-        chrome.install(env, config, str(THEME_DIR))
-        lean = chrome.enabled()
+        lean = self._lean
+        chrome.install(env, config, str(THEME_DIR), lean)
         for file in list(files):  # files no page of a briefing loads (chrome.py)
             if not file.is_documentation_page() and (
                 chrome.unused_asset(file.src_uri)
@@ -196,14 +224,12 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             engine_build._build_page(page, config, doc_files, self._nav, env)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        from ..pages.render import GENERATED
-
-        shard, shards = fastpages.shard()
-        changed = _changed_sources()
+        shard, shards = self._shard
+        changed = self.request.changed if self.request else None
         # In briefing's own builds (always "dirty": MkDocs reads and writes only modified
         # pages), the leaf pages to build are taken out of MkDocs' two passes and built one
         # at a time in on_env (``_build_deferred``).
-        defer = fastpages.enabled() and fastpages.by_briefing()
+        defer = self._fast and self.request is not None
         self._deferred = []
         for file in files:
             generated = file.src_uri.startswith(GENERATED)
@@ -242,14 +268,14 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_post_template(
         self, output_content: str, template_name: str, config: MkDocsConfig
     ) -> str:
-        if chrome.enabled() and template_name.endswith(".html"):
+        if self._lean and template_name.endswith(".html"):
             return chrome.compact(output_content)  # the 404 page
         if template_name == "sitemap.xml":
             output_content = chrome.undated_sitemap(output_content)
-            if chrome.enabled():
+            if self._lean:
                 output_content = chrome.compact_sitemap(output_content)
             index, parts = chrome.split_sitemap(
-                output_content, config.site_url or "", int(self.config["sitemap_urls"])
+                output_content, config.site_url or "", self.config.sitemap_urls
             )
             chrome.write_sitemap_parts(Path(config.site_dir), parts)
             return index
@@ -261,7 +287,7 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             self._shells.hits,
             self._shells.full,
         )
-        if fastpages.by_briefing():
+        if self.request is not None:
             return  # briefing build writes the search index once the build is done (site.py)
         from ..config import load_site
         from ..pages.search import write_index
@@ -277,16 +303,6 @@ class BriefingPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if content.is_dir():
             server.watch(str(content))
         return server
-
-
-def _changed_sources() -> frozenset[str] | None:
-    """The docs files briefing's incremental build asks to rebuild (``site.CHANGED_ENV``),
-    or None outside one (a full build, or ``mkdocs build`` run by hand)."""
-    path = os.environ.get("BRIEFING_CHANGED")
-    if not path:
-        return None
-    with open(path, encoding="utf-8") as handle:  # noqa: PTH123
-        return frozenset(json.load(handle))
 
 
 def _included(file: File) -> bool:

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 
 from ..models import Article, SiteConfig
+from ..paths import OPML_FILE, RSS_FILE
 
-RSS_FILE = "feed.xml"
-OPML_FILE = "feeds.opml"
 RSS_LIMIT = 50
 
 # Control characters (and lone surrogates) are not allowed anywhere in an XML 1.0 document.

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ..models import Article, feed_slug
+from .. import paths
+from ..models import Article
+from ..paths import doc_url, href
 from ..store.state import FeedState, gone_since
 from . import feeds_out
 from .feeds_out import RSS_LIMIT, Channel
-from .pagetext import ENV, PageKit, doc_url, front_matter, href, listing_meta, meta_text, slug
+from .pagetext import ENV, PageKit, front_matter, listing_meta, meta_text
 
 LISTING_LIMIT = 500
+
+# The listing of each folder's pages.
+_ARCHIVE = paths.index_doc(paths.ARCHIVE)
+_FEEDS = paths.index_doc(paths.FEEDS)
+_PUBLISHERS = paths.index_doc(paths.PUBLISHERS)
+_TAGS = paths.index_doc(paths.TAGS)
 
 
 Pages = dict[str, str | None]  # None: unchanged since the last render (see pagekeys.py)
@@ -36,14 +45,14 @@ def home(kit: PageKit, ordered: list[Article]) -> Pages:
                 {"title": "Latest", "hide": ["navigation", "toc"], "search": {"exclude": True}}
             ),
             site_name=kit.config.site_name,
-            groups=kit.listing("index.md", latest),
+            groups=kit.listing(paths.HOME, latest),
             total=len(ordered),
             shown=len(latest),
-            archive_href=href("index.md", "archive/index.md"),
-            feeds_href=href("index.md", "feeds/index.md"),
+            archive_href=href(paths.HOME, _ARCHIVE),
+            feeds_href=href(paths.HOME, _FEEDS),
         )
 
-    return {"index.md": kit.keyed("index.md", latest, render, f"{len(ordered)}")}
+    return {paths.HOME: kit.keyed(paths.HOME, latest, render, f"{len(ordered)}")}
 
 
 def _group_page(
@@ -71,7 +80,7 @@ def _group_page(
             count=len(articles),
             shown=len(shown),
             groups=kit.listing(doc, shown, excerpts),
-            archive_href=href(doc, "archive/index.md"),
+            archive_href=href(doc, _ARCHIVE),
             feed_href=_file_href(doc, feed) if feed else "",
             about=about,
             feed_limit=RSS_LIMIT,
@@ -138,9 +147,9 @@ def archive(kit: PageKit, ordered: list[Article]) -> Pages:
         # article after the article's own page, and a page of megabytes).
         lede = f"Articles published in {label}."
         pages |= _group_page(kit, doc, label, lede, items, None, excerpts=False)
-        rows.append({"name": label, "href": href("archive/index.md", doc), "count": len(items)})
+        rows.append({"name": label, "href": href(_ARCHIVE, doc), "count": len(items)})
     lede = "Every article in the briefing, month by month, newest first."
-    return pages | _index_page("archive/index.md", "Archive", lede, rows)
+    return pages | _index_page(_ARCHIVE, "Archive", lede, rows)
 
 
 Groups = list[tuple[str, str, list[Article]]]  # (page, name, its articles newest first)
@@ -150,7 +159,7 @@ def _feed_groups(kit: PageKit, ordered: list[Article]) -> Groups:
     by_feed: dict[str, list[Article]] = {f.name: [] for f in kit.config.feeds}
     for article in ordered:
         by_feed.setdefault(kit.feed_of(article), []).append(article)
-    return [(f"feeds/{feed_slug(name)}.md", name, items) for name, items in by_feed.items()]
+    return [(paths.feed_doc(name), name, items) for name, items in by_feed.items()]
 
 
 def feeds(kit: PageKit, ordered: list[Article]) -> Pages:
@@ -164,30 +173,28 @@ def feeds(kit: PageKit, ordered: list[Article]) -> Pages:
             lede += " This feed is no longer followed (not in content/feeds.yml)."
         pages |= _group_page(kit, doc, name, lede, items, about=f"from the feed {name}")
         note = "" if name in configured else "no longer followed"
-        rows.append(
-            {"name": name, "href": href("feeds/index.md", doc), "count": len(items), "note": note}
-        )
+        rows.append({"name": name, "href": href(_FEEDS, doc), "count": len(items), "note": note})
     lede = "The feeds this briefing follows, and how many of its articles each brought."
-    return pages | _index_page("feeds/index.md", "Sources", lede, rows)
+    return pages | _index_page(_FEEDS, "Sources", lede, rows)
 
 
-def _by_name(folder: str, named: list[tuple[str, Article]]) -> Groups:
+def _by_name(doc_of: Callable[[str], str], named: list[tuple[str, Article]]) -> Groups:
     """Group (name, article) pairs by the slug of the name; the first name seen titles it.
     Sorted by name."""
     groups: dict[str, tuple[str, list[Article]]] = {}
     for name, article in named:
-        doc = f"{folder}/{slug(name)}.md"
+        doc = doc_of(name)
         groups.setdefault(doc, (name, []))[1].append(article)
     ordered = sorted(groups.items(), key=lambda g: g[1][0].casefold())
     return [(doc, name, items) for doc, (name, items) in ordered]
 
 
 def _publisher_groups(ordered: list[Article]) -> Groups:
-    return _by_name("publishers", [(a.publisher, a) for a in ordered if a.publisher])
+    return _by_name(paths.publisher_doc, [(a.publisher, a) for a in ordered if a.publisher])
 
 
 def _tag_groups(ordered: list[Article]) -> Groups:
-    return _by_name("tags", [(t, a) for a in ordered for t in dict.fromkeys(a.tags)])
+    return _by_name(paths.tag_doc, [(t, a) for a in ordered for t in dict.fromkeys(a.tags)])
 
 
 def publishers(kit: PageKit, ordered: list[Article]) -> Pages:
@@ -197,9 +204,9 @@ def publishers(kit: PageKit, ordered: list[Article]) -> Pages:
         domain = items[0].domain
         lede = f"Articles reported by {name}" + (f" ({domain})." if domain else ".")
         pages |= _group_page(kit, doc, name, lede, items, about=f"reported by {name}")
-        rows.append({"name": name, "href": href("publishers/index.md", doc), "count": len(items)})
+        rows.append({"name": name, "href": href(_PUBLISHERS, doc), "count": len(items)})
     lede = "Who reported the articles in this briefing."
-    return pages | _index_page("publishers/index.md", "Publishers", lede, rows)
+    return pages | _index_page(_PUBLISHERS, "Publishers", lede, rows)
 
 
 def tags(kit: PageKit, ordered: list[Article]) -> Pages:
@@ -208,9 +215,9 @@ def tags(kit: PageKit, ordered: list[Article]) -> Pages:
     for doc, name, items in _tag_groups(ordered):
         lede = f"Articles tagged {name}."
         pages |= _group_page(kit, doc, f"#{name}", lede, items, about=f"tagged {name}")
-        rows.append({"name": name, "href": href("tags/index.md", doc), "count": len(items)})
+        rows.append({"name": name, "href": href(_TAGS, doc), "count": len(items)})
     lede = "The subjects this briefing's articles are tagged with."
-    return pages | _index_page("tags/index.md", "Tags", lede, rows)
+    return pages | _index_page(_TAGS, "Tags", lede, rows)
 
 
 def topics(kit: PageKit, ordered: list[Article]) -> list[Channel]:
@@ -240,7 +247,7 @@ def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -
         rows.append(
             {
                 "name": feed.name,
-                "href": href("health.md", f"feeds/{feed.slug}.md"),
+                "href": href(paths.HEALTH, paths.feed_doc(feed.name)),
                 "count": counts[feed.name],
                 "known": state is not None,
                 "ok": state is not None and state.consecutive_failures == 0,
@@ -254,4 +261,4 @@ def health(kit: PageKit, ordered: list[Article], states: dict[str, FeedState]) -
     text = ENV.get_template("health.md.j2").render(
         front_matter=listing_meta("Feed health"), rows=rows, any_state=bool(states)
     )
-    return {"health.md": text}
+    return {paths.HEALTH: text}

@@ -6,9 +6,7 @@ so Markdown, MkDocs and the browser all see it as inert text.
 
 from __future__ import annotations
 
-import functools
 import html
-import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -21,10 +19,12 @@ import markdown
 import nh3
 import yaml
 from markupsafe import Markup
-from slugify import slugify
 
-from ..analysis.run import editorial, is_offline
+from .. import paths
+from ..analysis.editorial import editorial, is_offline
 from ..models import Article, SiteConfig
+from ..paths import href
+from ..text import BACKGROUND, SECTIONS, analysis_sentences, excerpt_words, words
 from .pagekeys import PageKeys, excerpt_key
 
 EXCERPT = 240
@@ -42,26 +42,6 @@ def _environment() -> jinja2.Environment:
 
 
 ENV = _environment()
-
-
-def doc_url(doc: str) -> str:
-    """The site URL (directory style) of a docs-relative Markdown path, without leading slash."""
-    stem = doc.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
-
-
-def href(from_doc: str, to_doc: str) -> str:
-    """A relative link between two generated pages, as MkDocs would make it."""
-    rel = posixpath.relpath(doc_url(to_doc) or ".", doc_url(from_doc) or ".")
-    return "./" if rel == "." else rel + "/"
-
-
-@functools.lru_cache(maxsize=65536)  # publishers and tags repeat on thousands of articles
-def slug(name: str) -> str:
-    """The URL slug of a publisher or tag page."""
-    return slugify(name, max_length=60, word_boundary=True) or "x"
 
 
 # libyaml's emitter when PyYAML was built with it: the same YAML, several times faster.
@@ -92,27 +72,26 @@ def listing_meta(title: str) -> Markup:
 
 
 _SPACES = re.compile(r"\s+")
-_WORDS = re.compile(r"\w+")
 
 
 _MARKDOWN = markdown.Markdown()
 
 
-_SENTENCE = re.compile(r"(?<=[.!?…”])\s+(?=[A-Z0-9“\"'])")
-_LABELS = re.compile(r"^(?:What happened|Background[^.]*|Why it matters|What to watch)\.\s+")
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in _WORDS.findall(text.casefold()) if len(w) > 2 and not w.isdigit()]
+# A section's label as the page shows it (``text.LABELS``), Background's in any wording.
+_LABELS = re.compile(
+    r"^(?:"
+    + "|".join(re.escape(s) + ("[^.]*" if s == BACKGROUND else "") for s in SECTIONS)
+    + r")\.\s+"
+)
 
 
 def adds_to(headline: str, sentence: str) -> bool:
     """True when a sentence says something its headline does not: a listing shows it under
     the headline, so a restatement would show the headline twice."""
-    head = set(_content_words(headline))
-    words = _content_words(sentence)
-    new = [w for w in words if w not in head]
-    return len(new) >= 3 and len(new) * 2 > len(words)
+    head = set(excerpt_words(headline))
+    said = excerpt_words(sentence)
+    new = [w for w in said if w not in head]
+    return len(new) >= 3 and len(new) * 2 > len(said)
 
 
 def cut(text: str, limit: int = EXCERPT) -> str:
@@ -156,7 +135,7 @@ def _excerpt_from(text: str, headline: str, limit: int, partial: bool = False) -
     """``excerpt`` of the plain ``text``. With ``partial`` (``text`` is only the start of
     what to look at), None unless the excerpt ends before the text's last sentence, which
     may go on in the next paragraph."""
-    sentences = [_LABELS.sub("", s) for s in _SENTENCE.split(text)]
+    sentences = [_LABELS.sub("", s) for s in analysis_sentences(text)]
     decided = len(sentences) - 1 if partial else len(sentences)
     adding = [i for i, s in enumerate(sentences[:decided]) if adds_to(headline, s)]
     unquoted = [i for i in adding if "“" not in sentences[i]]
@@ -181,10 +160,10 @@ def _excerpt_from(text: str, headline: str, limit: int, partial: bool = False) -
 def repeats_headline(article: Article) -> bool:
     """True when the snippet says nothing the headline (and publisher) does not already say,
     as Google News descriptions do."""
-    words = _WORDS.findall(article.snippet.casefold())
-    title = _WORDS.findall(article.title.casefold())
-    publisher = _WORDS.findall(article.publisher.casefold())
-    return not words or words in (title, title + publisher)
+    snippet = words(article.snippet)
+    title = words(article.title)
+    publisher = words(article.publisher)
+    return not snippet or snippet in (title, title + publisher)
 
 
 class PageKit:
@@ -253,12 +232,12 @@ class PageKit:
 
     def month_doc(self, moment: datetime) -> str:
         """``archive/2026/11.md``: the month page an article is listed on."""
-        return f"archive/{self.local(moment):%Y/%m}.md"
+        return paths.month_doc(self.local(moment))
 
     @staticmethod
     def doc_of(article: Article) -> str:
         """``articles/2026/11/slug.md`` for ``content/articles/2026/11/slug.md``."""
-        return article.path.removeprefix("content/")
+        return paths.article_doc(article.path)
 
     @staticmethod
     def feed_of(article: Article) -> str:
@@ -268,7 +247,7 @@ class PageKit:
     def edit_url(self, article: Article) -> str:
         if not self.config.repo_url:
             return ""
-        return f"{self.config.repo_url}/edit/{self.config.edit_branch}/{article.path}"
+        return paths.edit_url(self.config.repo_url, self.config.edit_branch, article.path)
 
     def listing(
         self, doc: str, articles: list[Article], excerpts: bool = True

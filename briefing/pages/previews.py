@@ -16,16 +16,12 @@ import re
 from typing import Any
 
 from ..models import Article, utc_iso
+from ..text import preview_sentences, words
 from .pagetext import meta_text
 
 LIMIT = 160  # about what search results and preview cards show before cutting
 
-_WORDS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
-# A sentence ends at . ! ? or … (perhaps inside a closing quote or bracket) before a space.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][”’\"')])\s+")
-_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "mt", "gen", "gov", "sen", "rep"}
-_ABBREVIATIONS |= {"inc", "co", "corp", "ltd", "jr", "sr", "vs", "etc", "approx"}
 
 
 def meta(article: Article, excerpt: str) -> dict[str, Any]:
@@ -42,7 +38,7 @@ def description(article: Article, excerpt: str) -> str:
     """Plain text that says more than the headline, at most ``LIMIT`` characters, or ""."""
     if article.snippet and _adds_to(article, article.snippet):
         return shorten(article.snippet)
-    found = sentences(" ".join(excerpt.split()))
+    found = preview_sentences(" ".join(excerpt.split()))
     for i, sentence in enumerate(found):
         if _adds_to(article, sentence) and not _quotes_headline(article, sentence):
             return shorten(" ".join(found[i:]))
@@ -56,7 +52,7 @@ def shorten(text: str, limit: int = LIMIT) -> str:
     if len(text) <= limit:
         return text
     whole = ""
-    for sentence in sentences(text):
+    for sentence in preview_sentences(text):
         if len(whole) + 1 + len(sentence) > limit:
             break
         whole = f"{whole} {sentence}".lstrip()
@@ -65,25 +61,13 @@ def shorten(text: str, limit: int = LIMIT) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-") + "…"
 
 
-def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences, not after "Dr." or an initial."""
-    found: list[str] = []
-    for part in _SENTENCE_END.split(text):
-        last = found[-1].rsplit(" ", 1)[-1].rstrip(".") if found else ""
-        if last.casefold() in _ABBREVIATIONS or (len(last) == 1 and last.isupper()):
-            found[-1] = f"{found[-1]} {part}"
-        elif part:
-            found.append(part)
-    return found
-
-
 def _adds_to(article: Article, text: str) -> bool:
     """True when ``text`` has a word that is neither in the headline nor the publisher."""
-    known = set(_WORDS.findall(f"{article.title} {article.publisher}".casefold()))
-    return not set(_WORDS.findall(text.casefold())) <= known
+    known = set(words(f"{article.title} {article.publisher}"))
+    return not set(words(text)) <= known
 
 
 def _quotes_headline(article: Article, text: str) -> bool:
     """True when ``text`` holds the whole headline (“… reported this under the headline …”)."""
-    title = " ".join(_WORDS.findall(article.title.casefold()))
-    return bool(title) and f" {title} " in f" {' '.join(_WORDS.findall(text.casefold()))} "
+    title = " ".join(words(article.title))
+    return bool(title) and f" {title} " in f" {' '.join(words(text))} "

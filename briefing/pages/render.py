@@ -20,30 +20,27 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import parallel
+from .. import parallel, paths
 from ..analysis.stories import Story
-from ..models import Article, SiteConfig, feed_slug
+from ..errors import ContentError
+from ..models import Article, SiteConfig
+from ..paths import doc_url, href
+from ..store.content import ContentStore
 from ..store.files import write_if_changed
 from ..store.state import FeedState, load_states
 from . import feeds_out, listings, previews, storypages
 from .pagekeys import PageKeys, excerpt_key
-from .pagetext import ENV, PageKit, doc_url, front_matter, href, meta_text, repeats_headline, slug
+from .pagetext import ENV, PageKit, front_matter, meta_text, repeats_headline
 
-__all__ = ["GENERATED", "RenderReport", "Renderer", "href", "plan_pages", "render"]
-
-# Everything under these docs/ paths belongs to render; hand-written pages live elsewhere.
-GENERATED = (
-    "index.md",
-    "health.md",
-    feeds_out.RSS_FILE,
-    feeds_out.OPML_FILE,
-    "articles",
-    "archive",
-    "feeds",
-    "publishers",
-    "tags",
-    storypages.FOLDER,
-)
+__all__ = [
+    "RenderReport",
+    "RenderResult",
+    "Renderer",
+    "href",
+    "load_and_render",
+    "plan_pages",
+    "render",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,12 @@ class RenderReport:
     written: int
     removed: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    report: RenderReport
+    errors: tuple[ContentError, ...]  # files skipped because they could not be read
 
 
 class Renderer(PageKit):
@@ -70,15 +73,15 @@ class Renderer(PageKit):
             front_matter=front_matter(meta),
             a=article,
             feed=feed,
-            back_href=href(doc, f"feeds/{feed_slug(feed)}.md"),
-            publisher_href=href(doc, f"publishers/{slug(article.publisher)}.md"),
+            back_href=href(doc, paths.feed_doc(feed)),
+            publisher_href=href(doc, paths.publisher_doc(article.publisher)),
             snippet="" if repeats_headline(article) else article.snippet,
             iso=self.iso(article.published),
             when=self.when(article.published),
             # The analysis is Markdown by an editor or analyzer; it is the page's body.
             analysis=Markup(article.analysis),  # noqa: S704
             tags=[
-                {"name": tag, "href": href(doc, f"tags/{slug(tag)}.md")}
+                {"name": tag, "href": href(doc, paths.tag_doc(tag))}
                 for tag in dict.fromkeys(article.tags)
             ],
             edit_url=self.edit_url(article),
@@ -189,12 +192,12 @@ def plan_pages(
     pages |= listings.publishers(renderer, ordered)
     pages |= listings.tags(renderer, ordered)
     pages |= listings.health(renderer, ordered, states or {})
-    pages[feeds_out.RSS_FILE] = feeds_out.rss(
+    pages[paths.RSS_FILE] = feeds_out.rss(
         config, ordered, lambda a: doc_url(Renderer.doc_of(a)), renderer.summary
     )
     site_feed = feeds_out.Channel(config.site_name, "", label="All articles")
     topics = listings.topics(renderer, ordered)
-    pages[feeds_out.OPML_FILE] = feeds_out.opml(config, [site_feed, *topics])
+    pages[paths.OPML_FILE] = feeds_out.opml(config, [site_feed, *topics])
     pages |= feeds_out.sitemaps_for([channel.feed for channel in topics])
     return pages
 
@@ -209,7 +212,7 @@ def write_pages(docs_dir: Path, pages: Mapping[str, str | None]) -> tuple[int, i
         if text is not None
     )
     removed = 0
-    for owned in GENERATED:
+    for owned in paths.GENERATED:
         base = docs_dir / owned
         if base.is_file():
             if owned not in pages:
@@ -239,3 +242,10 @@ def render(config: SiteConfig, articles: list[Article]) -> RenderReport:
     written += len(done)
     keys.save()
     return RenderReport(len(pages), written, removed, time.monotonic() - started)
+
+
+def load_and_render(config: SiteConfig) -> tuple[RenderResult, list[Article]]:
+    """Load ``content/`` and write ``docs/`` from it; unreadable article files are skipped
+    and reported. Returns the articles too (``briefing build``'s search index needs them)."""
+    articles, errors = ContentStore(config).load_all()
+    return RenderResult(render(config, articles), tuple(errors)), articles

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import Article
+from ..paths import ARTICLES, article_doc, doc_url
 from ..store.files import atomic_open, atomic_write_bytes, write_if_changed
 from ..store.shards import gc_paused
-from .pagetext import doc_url
 
 FORMAT = 2
 BUCKETS = 512
@@ -168,7 +168,7 @@ class SearchReport:
 
 
 def _url(article: Article) -> str:
-    return doc_url(article.path.removeprefix("content/"))
+    return doc_url(article_doc(article.path))
 
 
 def _doc_row(article: Article) -> list[str]:
@@ -177,7 +177,7 @@ def _doc_row(article: Article) -> list[str]:
         snippet = snippet[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
     date = article.published.strftime("%Y-%m-%d")
     url = _url(article)
-    folder = f"articles/{date[:4]}/{date[5:7]}/"
+    folder = f"{ARTICLES}/{date[:4]}/{date[5:7]}/"
     slug = url.removeprefix(folder).removesuffix("/")
     if url == f"{folder}{slug}/" and slug and "/" not in slug:
         url = slug  # the worker puts the date's folder back

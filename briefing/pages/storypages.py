@@ -12,14 +12,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..analysis.run import DRAFT, REVIEWED, editorial
+from .. import paths
+from ..analysis.editorial import DRAFT, REVIEWED, editorial
 from ..analysis.stories import Story, group
 from ..models import Article
+from ..paths import href
 from . import previews
 from .pagekeys import PageKeys
-from .pagetext import ENV, PageKit, front_matter, href
-
-FOLDER = "stories"
+from .pagetext import ENV, PageKit, front_matter
 
 
 def index(articles: list[Article]) -> dict[str, Story]:
@@ -28,7 +28,7 @@ def index(articles: list[Article]) -> dict[str, Story]:
 
 
 def story_doc(story: Story) -> str:
-    return f"{FOLDER}/{story.id}.md"
+    return paths.story_doc(story.id)
 
 
 def has_page(story: Story | None) -> bool:

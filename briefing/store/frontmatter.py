@@ -174,3 +174,22 @@ def dump_article(article: Article) -> str:
     """The file text of an article. A new article's body starts after one blank line."""
     body = article.body if article.body else "\n"
     return f"{DELIMITER}\n{dump_meta(meta_of(article))}{DELIMITER}\n{body}"
+
+
+def updated_text(
+    path: Path, article: Article, keys: dict[str, Any], body: str | None
+) -> str | None:
+    """The file's text with front-matter ``keys`` set (and the body, when given; with
+    ``body=None`` it is kept byte for byte), or None if the file no longer says what
+    ``article`` was read from it (someone changed it since: leave it to the next run)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        current = parse_article(text, path, article.path)
+    except (OSError, UnicodeDecodeError, ContentError):
+        return None
+    if current != article or current.extra != article.extra:
+        return None
+    meta_text, old_body = split(text, path)
+    meta = load_meta(meta_text, path)
+    meta.update(keys)
+    return f"---\n{dump_meta(meta)}---\n{old_body if body is None else body}"

@@ -24,18 +24,12 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from .stories import STEM, STOP_WORDS
+from ..text import STEM, STOP_WORDS, sentences, words
 
 LEAD_WORDS = 55  # the lead quote: at most two sentences and fewer words than this
 KEY_WORDS = 45  # a key sentence longer than this is not quoted
 MAX_RUN = 60  # never this many consecutive words of an article in anything published
 
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof st mt no nos vs etc inc ltd co corp gov sen rep gen lt col capt sgt
-    jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig jr sr""".split()  # noqa: SIM905
-)
-_BREAK = re.compile(r"(?<=[.!?…])([\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9À-Ý])")
-_TOKEN = re.compile(r"\w+")
 _FIGURE = re.compile(r"\d")
 _QUOTE = re.compile(r"[“\"]\s*\w.{12,}?[”\"]")
 _DANGLING = re.compile(
@@ -48,34 +42,6 @@ _NOT_PROSE = re.compile(
     r"|follow us|share this|listen to|watch:|updated|published)\b",
     re.IGNORECASE,
 )
-
-
-def words(text: str) -> list[str]:
-    """The words of a text as compared for quotation: case-folded letters and digits."""
-    return _TOKEN.findall(text.casefold())
-
-
-def sentences(text: str) -> list[str]:
-    """A paragraph's sentences. A full stop after a common abbreviation ("Dr.", "Nov.") or an
-    initial ("J. Smith") does not end a sentence."""
-    pieces = _BREAK.split(" ".join(text.split()))
-    # re.split with one group: [text, closer, text, closer, ...]
-    found: list[str] = []
-    for index in range(0, len(pieces), 2):
-        piece = pieces[index] + (pieces[index + 1] if index + 1 < len(pieces) else "")
-        if found and _continues(found[-1]):
-            found[-1] = f"{found[-1]} {piece}"
-        else:
-            found.append(piece)
-    return [s.strip() for s in found if s.strip()]
-
-
-def _continues(sentence: str) -> bool:
-    """True when ``sentence`` ends in an abbreviation or initial, not a sentence's end."""
-    if not sentence.endswith("."):
-        return False
-    last = sentence[:-1].rsplit(" ", 1)[-1].lstrip('(“"‘').casefold()
-    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
 
 
 def is_promotion(line: str) -> bool:

@@ -1,0 +1,91 @@
+"""Build and serve with the engine: the calls into MkDocs (or ProperDocs) that the rest of
+briefing makes, and what it asks of the briefing plugin, as one typed object.
+
+``build.site`` decides what to build and in how many processes; this module runs one build
+(``build``) or the preview server (``serve``). A build started here hands the plugin a
+``BuildRequest`` (its share of the pages, the docs files to rebuild); ``mkdocs build`` and
+``mkdocs serve`` run by hand give it none, and the plugin builds everything, as MkDocs would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import BuildError
+from . import engines
+from .request import BuildRequest
+
+__all__ = ["BuildRequest", "build", "serve"]
+
+# Material prints a banner about MkDocs 2 on every build; it is noise in a briefing's log.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+@contextlib.contextmanager
+def _in_dir(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+class _DropDirtyWarning(logging.Filter):
+    """MkDocs warns on every dirty build (strict mode would fail); ours are safe by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+def build(
+    engine: engines.Engine, root: Path, target: Path, strict: bool, request: BuildRequest
+) -> None:
+    """One build (dirty: only the pages the plugin marks modified) of the request's share of
+    the pages, into ``target``. Engine and configuration errors become a BuildError."""
+    engines.activate(engine)  # from here on, mkdocs.* is the engine's (ProperDocs' or MkDocs')
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build as engine_build
+    from mkdocs.config import load_config
+
+    from .plugin import BriefingPlugin
+
+    quiet = _DropDirtyWarning()
+    build_log = logging.getLogger(f"{engine.name}.commands.build")
+    build_log.addFilter(quiet)
+    try:
+        with _in_dir(root):
+            config = load_config(
+                config_file=str(root / "mkdocs.yml"), strict=strict, site_dir=str(target)
+            )
+            for plugin in config.plugins.values():
+                if isinstance(plugin, BriefingPlugin):
+                    plugin.request = request
+            engine_build(config, dirty=True)
+    except exceptions.Abort as exc:
+        raise BuildError(f"{engine.name} build failed: {exc}") from None
+    except exceptions.ConfigurationError as exc:
+        raise BuildError(f"mkdocs.yml: {exc}") from None
+    finally:
+        build_log.removeFilter(quiet)
+
+
+def serve(engine: engines.Engine, root: Path, watch: Path, dev_addr: str | None = None) -> None:
+    """Preview the site with live reload, watching ``watch`` too (``content/``): the plugin
+    renders the pages again before each rebuild while it serves."""
+    if not engines.usable_here(engine):
+        msg = f"this process has already loaded {engines.loaded()}: serve from a new one"
+        raise BuildError(msg)
+    engines.activate(engine)
+    from mkdocs.commands.serve import serve as engine_serve
+
+    with _in_dir(root):
+        kwargs: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
+        engine_serve(
+            config_file=str(root / "mkdocs.yml"), livereload=True, watch=[str(watch)], **kwargs
+        )
