@@ -170,10 +170,15 @@ def test_a_build_with_nothing_to_do_skips_the_engine_unless_the_site_lost_someth
     shutil.copytree(built_demo, root)
     assert run(root, "build").code == 0
     before = tree(root / "site")
+    records = [root / ".cache" / "briefing" / name for name in ("build.json", "render.json")]
+    stamps = [(p.stat().st_mtime_ns, p.read_bytes()) for p in records]
     idle = run(root, "build")
     assert idle.code == 0, idle.err
     assert "nothing changed" in idle.out
     assert tree(root / "site") == before
+    # Nothing changed, nothing rewritten: the records (a second of JSON each at 100,000
+    # articles) are left as they were.
+    assert [(p.stat().st_mtime_ns, p.read_bytes()) for p in records] == stamps
 
     asset = next(p for p in sorted((root / "site" / "assets").rglob("*")) if p.is_file())
     asset.unlink()  # the site lost a file: the engine runs and puts it back

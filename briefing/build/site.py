@@ -107,6 +107,18 @@ def _docs_pages(
     return pages, stats
 
 
+def _same_record(record: dict[str, Any], state: dict[str, Any]) -> bool:
+    """Whether the build record is the one read at the start (its docs stats are tuples
+    here and lists there): then writing it again, a second of JSON at 100,000 pages, is
+    skipped."""
+    docs, old = record["docs"], state.get("docs")
+    if not isinstance(old, dict) or len(old) != len(docs) or record.keys() != state.keys():
+        return False
+    if any(record[key] != state[key] for key in record if key != "docs"):
+        return False
+    return all(tuple(old.get(src) or ()) == stat for src, stat in docs.items())
+
+
 def _settled(docs_dir: Path, stats: dict[str, Stat], read: int) -> dict[str, Stat]:
     """What to record of ``stats`` (read at ``read``, in ns) for the next build: a file that
     had changed within ``RACY_NS`` before it was read (render writes docs/ just before) is
@@ -243,7 +255,6 @@ def build_site(
         and state.get("site_dir") == (where or str(target))
         and isinstance(built, dict)
     )
-    state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
     known = state.get("docs") if dirty else None
     read = time.time_ns()
     docs_pages, docs_stats = _docs_pages(
@@ -264,6 +275,8 @@ def build_site(
     # has the files and bytes the last build left): the engine is not started, it would only
     # write the same files again; the search index is checked (it has its own record).
     idle = rest is not None and known_trees
+    if not idle:
+        state_path.unlink(missing_ok=True)  # a build that fails half-way leaves no promise
     big = len(docs_pages) >= BIG
     jobs = 1 if idle else parallel.jobs(len(changed) if dirty else len(outputs), PARALLEL_MIN)
     articles = loaded.take() if loaded else None
@@ -295,7 +308,8 @@ def build_site(
         "trees": list(counted),
         "rest": [rest.files, rest.bytes],
     }
-    atomic_write(state_path, json.dumps(record), durable=False)
+    if not idle or not _same_record(record, state):  # idle, most often the last one again
+        atomic_write(state_path, json.dumps(record), durable=False)
     seconds = time.monotonic() - started
     pages = sum(1 for output in outputs if output.endswith(".html"))
     rebuilt = len(changed) if dirty else len(outputs)

@@ -53,6 +53,7 @@ class PageKeys:
             saved = {}
         if not isinstance(saved, dict) or saved.get("site") != self.site:
             saved = {}
+        self._saved = saved  # written again only when this render changes it
         self.old: dict[str, str] = saved.get("pages") or {}
         # Listing excerpts by analysis (Markdown rendered to text), reused between runs.
         self.excerpts: dict[str, str] = saved.get("excerpts") or {}
@@ -120,4 +121,6 @@ class PageKeys:
         kept = {**self.excerpts, **self.used_excerpts}
         excerpts = {key: text for key, text in kept.items() if key in self._live}
         data = {"site": self.site, "pages": self.new, "excerpts": excerpts}
+        if data == self._saved:
+            return  # nothing changed: at 100,000 articles, a second of JSON not written
         atomic_write(self.path, json.dumps(data, sort_keys=True), durable=False)
