@@ -12,7 +12,7 @@
 {%- set sidebars %}{{ briefing_block("material-theme/base.html", "site_nav", page=briefing_bare_page, features=features) }}{% endset -%}
 {%- set sidebars = sidebars | replace('<script>__md_chrome("nav","' ~ briefing_base ~ '")</script>', navigation) -%}
 {%- set tabs %}{% if "navigation.tabs" in features %}{% include "material-theme/partials/tabs.html" %}{% endif %}{% endset -%}
-/* Made by briefing from Material for MkDocs' partials: see briefing/chrome.py. */
+/* Made by briefing from Material for MkDocs' partials: see briefing/mkdocs_ext/chrome.py. */
 (function () {
   var here = document.currentScript.getAttribute("src");
   var base = here.slice(0, here.length - "assets/briefing/chrome.js".length);

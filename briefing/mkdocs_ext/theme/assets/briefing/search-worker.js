@@ -1,6 +1,6 @@
 /*
  * briefing search worker: Material for MkDocs' search worker protocol, backed by the chunked
- * index that `briefing build` writes to search/briefing/ (see briefing/search.py).
+ * index that `briefing build` writes to search/briefing/ (see briefing/pages/search.py).
  *
  * Material's page script sends SETUP (0) with its own small index (hand-written pages) and
  * QUERY (2) with what the reader typed; we answer READY (1) and RESULT (3). The reader only
@@ -24,7 +24,9 @@ const base = new URL("../../search/briefing/", self.location.href);
 const cache = new Map();
 const done = new Set();  // the files whose fetch has completed
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
-const VALUE = new Map([...DIGITS].map((c, i) => [c, i]));
+const VALUE = new Int8Array(128).fill(-1);  // a digit's value, by its character code
+for (let i = 0; i < DIGITS.length; i++) VALUE[DIGITS.charCodeAt(i)] = i;
+const MAX_WORDS = 80;  // a query's words that count: scores stay under 256 (3 a word at most)
 let pages = [];   // Material's own index entries (hand-written pages)
 let meta = null;
 let latest = 0;   // the newest query's number
@@ -78,8 +80,8 @@ function highlight(text, terms) {
 function decode(text) {
   const out = [];
   let previous = -1, value = 0;
-  for (const char of text) {
-    const digit = VALUE.get(char);
+  for (let i = 0; i < text.length; i++) {
+    const digit = VALUE[text.charCodeAt(i)];
     if (digit >= 32) {
       value = value * 32 + digit - 32;
     } else {
@@ -93,14 +95,25 @@ function decode(text) {
 
 const termsFile = word => `terms/${bucket(word)}.json`;
 
+// Each word's postings decoded once: typing a word asks for the same ones at every keystroke.
+const decoded = new Map();
+function postingsOf(file, word, text) {
+  const key = `${file} ${word}`;
+  if (!decoded.has(key)) decoded.set(key, decode(text));
+  return decoded.get(key);
+}
+
+// The postings of a query word, as a list of arrays: its own, or when it is the last word
+// (perhaps still being typed) those of every word it begins.
 async function postings(word, prefix) {
-  const terms = await fetchJSON(termsFile(word));
+  const file = termsFile(word);
+  const terms = await fetchJSON(file);
   // A word shorter than the bucket prefix is matched whole: its bucket holds only itself.
-  if (!prefix || word.length < meta.prefix) return decode(terms[word] || "");
-  let found = [];
+  if (!prefix || word.length < meta.prefix) return [postingsOf(file, word, terms[word] || "")];
+  const found = [];
   for (const [key, docs] of Object.entries(terms)) {
-    if (key.startsWith(word)) found = found.concat(decode(docs));  // (not push(...): a
-  }                                                                 // common word has 100,000s)
+    if (key.startsWith(word)) found.push(postingsOf(file, key, docs));
+  }
   return found;
 }
 
@@ -109,19 +122,55 @@ async function postings(word, prefix) {
 let newestNeeds = [];
 const newestCanRun = () => newestNeeds.every(path => done.has(path));
 
-// The best MAX_RESULTS of {doc: score}: the highest score first, then the newest (the highest
-// doc). Scores and docs packed into one number each and sorted as numbers, natively: a
-// comparator over [doc, score] pairs took tens of ms for a word of most of 100,000 articles.
-function best(scores) {
-  const keys = new Float64Array(scores.size);
-  let i = 0;
-  for (const [doc, score] of scores) keys[i++] = score * 2 ** 32 + doc;
-  keys.sort();
-  const ranked = [];
-  for (let j = keys.length - 1; j >= 0 && ranked.length < MAX_RESULTS; j--) {
-    ranked.push([keys[j] % 2 ** 32, Math.floor(keys[j] / 2 ** 32)]);
+// The docs that have every word of a query, and their scores: a word counts 3 where it is in
+// the headline, else 1 (its best posting in the doc), summed over the words. One byte per doc
+// in typed arrays, not a Map: a word of most of 100,000 articles took a Map and a sort of tens
+// of ms at every keystroke, on the core the page needs too.
+class Scores {
+  constructor(docs) {
+    this.count = new Uint8Array(docs);  // how many of the words so far the doc has
+    this.score = new Uint8Array(docs);
+    this.weight = new Uint8Array(docs);  // the doc's best weight for the current word
+    this.words = 0;
+    this.size = 0;  // docs with every word so far
   }
-  return ranked;
+
+  add(lists) {  // one word's postings (a list of arrays)
+    const word = this.words++, { count, score, weight } = this;
+    let size = 0;
+    for (const list of lists) {
+      for (let k = 0; k < list.length; k++) {
+        const doc = list[k] >> 1, w = list[k] & 1 ? 3 : 1;  // a headline match weighs more
+        if (count[doc] === word) {
+          count[doc] = word + 1;
+          weight[doc] = w;
+          score[doc] += w;
+          size++;
+        } else if (count[doc] === word + 1 && w > weight[doc]) {
+          score[doc] += w - weight[doc];
+          weight[doc] = w;
+        }
+      }
+    }
+    this.size = size;
+  }
+
+  best() {  // the best MAX_RESULTS [doc, score]: the highest score first, then the newest doc
+    const { count, score, words } = this, byScore = [];
+    for (let doc = count.length - 1; doc >= 0; doc--) {
+      if (count[doc] !== words) continue;
+      const docs = byScore[score[doc]] || (byScore[score[doc]] = []);
+      if (docs.length < MAX_RESULTS) docs.push(doc);
+    }
+    const ranked = [];
+    for (let s = byScore.length - 1; s >= 0 && ranked.length < MAX_RESULTS; s--) {
+      for (const doc of byScore[s] || []) {
+        if (ranked.length === MAX_RESULTS) break;
+        ranked.push([doc, s]);
+      }
+    }
+    return ranked;
+  }
 }
 
 function pageURL(url, date) {  // a bare slug lives in the folder of the article's month
@@ -137,26 +186,19 @@ function pageURL(url, date) {  // a bare slug lives in the folder of the article
 async function searchArticles(query, number, show) {
   meta = meta || await fetchJSON("meta.json");
   const stop = new Set(meta.stop_words);
-  const terms = words(query).filter(w => !stop.has(w));
+  const terms = words(query).filter(w => !stop.has(w)).slice(0, MAX_WORDS);
   if (!terms.length) return show([]);
   if (number === latest) newestNeeds = terms.map(termsFile);
   // Every word must match; the last one may be a word still being typed (a prefix).
-  let scores = null;
+  const scores = new Scores(meta.docs);
   for (let i = 0; i < terms.length; i++) {
-    const list = await postings(terms[i], i === terms.length - 1);
+    const lists = await postings(terms[i], i === terms.length - 1);
     if (number <= shown) return;  // a newer query's results are on screen already
     if (number < latest && newestCanRun()) return;  // the newest one's turn
-    const next = new Map();
-    for (const entry of list) {
-      const doc = entry >> 1, weight = entry & 1 ? 3 : 1;  // a headline match weighs more
-      if (scores !== null && !scores.has(doc)) continue;
-      next.set(doc, Math.max(next.get(doc) || 0, weight));
-    }
-    if (scores !== null) for (const [doc, w] of next) next.set(doc, w + scores.get(doc));
-    scores = next;
+    scores.add(lists);
     if (!scores.size) break;
   }
-  const ranked = best(scores);  // best score, then newest
+  const ranked = scores.best();  // best score, then newest
   const chunkOf = doc => Math.floor(doc / meta.docs_per_chunk);
   const needed = [...new Set(ranked.map(([doc]) => chunkOf(doc)))];  // in rank order
   const loaded = new Map();
