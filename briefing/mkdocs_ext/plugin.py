@@ -288,7 +288,7 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
             self._shells.full,
         )
         if self.request is not None:
-            return  # briefing build writes the search index once the build is done (site.py)
+            return  # briefing build writes the search index once the build is done (build.site)
         from ..config import load_site
         from ..pages.search import write_index
         from ..store.content import ContentStore
