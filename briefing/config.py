@@ -7,6 +7,7 @@ config validation.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +60,18 @@ def github_repo_url() -> str:
     return f"{server}/{repo}" if repo else ""
 
 
+def briefing_options(extra: Any) -> dict[str, Any]:
+    """``extra.briefing`` of a site's ``mkdocs.yml`` (empty when absent or not a mapping);
+    ``extra`` as read from the file, or MkDocs' own (a mapping, not a dict)."""
+    options = extra.get("briefing") if isinstance(extra, Mapping) else None
+    return dict(options) if isinstance(options, Mapping) else {}
+
+
+def edit_branch(options: dict[str, Any]) -> str:
+    """The branch that edit links open files on: ``extra.briefing.branch``, else main."""
+    return str(options.get("branch", "main"))
+
+
 def load_site(root: Path) -> SiteConfig:
     """Read the site root's configuration; raise with every problem found."""
     root = root.resolve()
@@ -74,8 +87,7 @@ def load_site(root: Path) -> SiteConfig:
         raise ConfigError(mkdocs_file, line, f"invalid YAML: {exc.problem}") from None
     if not isinstance(mkdocs, dict):
         raise ConfigError(mkdocs_file, 1, "expected a mapping of settings")
-    extra = mkdocs.get("extra") or {}
-    options = extra.get("briefing") or {} if isinstance(extra, dict) else {}
+    options = briefing_options(mkdocs.get("extra"))
     timezone = str(options.get("timezone", "UTC"))
     try:
         ZoneInfo(timezone)
@@ -101,7 +113,7 @@ def load_site(root: Path) -> SiteConfig:
         feeds=load_feeds(root / FEEDS_FILE),
         timezone=timezone,
         repo_url=str(mkdocs.get("repo_url") or github_repo_url()).rstrip("/"),
-        edit_branch=str(options.get("branch", "main")),
+        edit_branch=edit_branch(options),
         site_url=str(mkdocs.get("site_url") or pages_site_url()),
         home_limit=int(options.get("home_limit", 60)),
         engine=engine,

@@ -47,6 +47,11 @@ def article_doc(path: str) -> str:
     return path.removeprefix("content/")
 
 
+def article_url(path: str) -> str:
+    """The site URL of the article file ``path``: ``articles/2026/11/slug/``."""
+    return doc_url(article_doc(path))
+
+
 def story_doc(story_id: str) -> str:
     return f"{STORIES}/{story_id}.md"
 

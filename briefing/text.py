@@ -143,8 +143,9 @@ def analysis_sentences(text: str) -> list[str]:
 # A link preview's sentence ends at . ! ? or … (perhaps inside a closing quote or bracket)
 # before a space.
 _PREVIEW_BREAK = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][”’\"')])\s+")
-_PREVIEW_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "mt", "gen", "gov", "sen", "rep"}
-_PREVIEW_ABBREVIATIONS |= {"inc", "co", "corp", "ltd", "jr", "sr", "vs", "etc", "approx"}
+_PREVIEW_ABBREVIATIONS = frozenset(
+    """dr mr mrs ms prof st mt gen gov sen rep inc co corp ltd jr sr vs etc approx""".split()  # noqa: SIM905
+)
 
 
 def preview_sentences(text: str) -> list[str]:

@@ -418,4 +418,4 @@ def _empty(folder: Path) -> None:
 
 def serve_site(config: SiteConfig, dev_addr: str | None = None) -> None:
     """Preview with live reload; the briefing plugin re-renders when ``content/`` changes."""
-    builds.serve(engines.get(config.engine), config.root, config.content_dir, dev_addr)
+    builds.serve(engines.get(config.engine), config.root, dev_addr)

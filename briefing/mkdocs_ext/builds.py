@@ -75,9 +75,9 @@ def build(
         build_log.removeFilter(quiet)
 
 
-def serve(engine: engines.Engine, root: Path, watch: Path, dev_addr: str | None = None) -> None:
-    """Preview the site with live reload, watching ``watch`` too (``content/``): the plugin
-    renders the pages again before each rebuild while it serves."""
+def serve(engine: engines.Engine, root: Path, dev_addr: str | None = None) -> None:
+    """Preview the site with live reload: the plugin watches ``content/`` and renders the
+    pages again before each rebuild while it serves."""
     if not engines.usable_here(engine):
         msg = f"this process has already loaded {engines.loaded()}: serve from a new one"
         raise BuildError(msg)
@@ -86,6 +86,4 @@ def serve(engine: engines.Engine, root: Path, watch: Path, dev_addr: str | None 
 
     with _in_dir(root):
         kwargs: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
-        engine_serve(
-            config_file=str(root / "mkdocs.yml"), livereload=True, watch=[str(watch)], **kwargs
-        )
+        engine_serve(config_file=str(root / "mkdocs.yml"), livereload=True, **kwargs)

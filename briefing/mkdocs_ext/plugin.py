@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from ..config import github_repo_url, pages_site_url
+from ..config import briefing_options, edit_branch, github_repo_url, pages_site_url
 from ..models import CACHE_DIR
 from ..paths import GENERATED, edit_path, edit_url
 from . import chrome, fastpages
@@ -50,6 +50,7 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
         super().__init__()
         self.request: BuildRequest | None = None  # set by builds.build before the build
         self._serving = False
+        self._branch = "main"  # edit links open files on it (extra.briefing.branch)
         self._splits: dict[str, fastpages.Split] = {}
         self._shells = fastpages.Shells()
         self._markdown: fastpages.SharedMarkdown | None = None
@@ -103,17 +104,12 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
             config.theme["features"] = [
                 f for f in config.theme["features"] if not f.startswith("navigation.instant")
             ]
+        self._branch = edit_branch(briefing_options(config.extra))
         if not config.repo_url and github_repo_url():
             config.repo_url = github_repo_url()
         if config.repo_url and not config.edit_uri:
-            config.edit_uri = edit_path(self._branch(config), "docs/")
+            config.edit_uri = edit_path(self._branch, "docs/")
         return config
-
-    @staticmethod
-    def _branch(config: MkDocsConfig) -> str:
-        extra: dict[str, Any] = dict(config.extra or {})
-        options = extra.get("briefing") or {}
-        return str(options.get("branch", "main"))
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self._splits.clear()
@@ -137,7 +133,7 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
         # pages (listings) have nothing to edit.
         source = page.meta.get("briefing_source")
         if isinstance(source, str) and config.repo_url:
-            page.edit_url = edit_url(config.repo_url, self._branch(config), source)
+            page.edit_url = edit_url(config.repo_url, self._branch, source)
         elif "briefing_generated" in page.meta:
             page.edit_url = None
         if "briefing_generated" in page.meta:

@@ -118,7 +118,7 @@ def _topic_feed(
         return feeds_out.rss(
             kit.config,
             latest,
-            lambda a: doc_url(kit.doc_of(a)),
+            lambda a: paths.article_url(a.path),
             lambda a: feeds_out.summary(a, kit.excerpt_of(a)),
             channel,
         )

@@ -24,7 +24,7 @@ from .. import parallel, paths
 from ..analysis.stories import Story
 from ..errors import ContentError
 from ..models import Article, SiteConfig
-from ..paths import doc_url, href
+from ..paths import href
 from ..store.content import ContentStore
 from ..store.files import write_if_changed
 from ..store.state import FeedState, load_states
@@ -36,7 +36,6 @@ __all__ = [
     "RenderReport",
     "RenderResult",
     "Renderer",
-    "href",
     "load_and_render",
     "plan_pages",
     "render",
@@ -193,7 +192,7 @@ def plan_pages(
     pages |= listings.tags(renderer, ordered)
     pages |= listings.health(renderer, ordered, states or {})
     pages[paths.RSS_FILE] = feeds_out.rss(
-        config, ordered, lambda a: doc_url(Renderer.doc_of(a)), renderer.summary
+        config, ordered, lambda a: paths.article_url(a.path), renderer.summary
     )
     site_feed = feeds_out.Channel(config.site_name, "", label="All articles")
     topics = listings.topics(renderer, ordered)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import Article
-from ..paths import ARTICLES, article_doc, doc_url
+from ..paths import ARTICLES, article_url
 from ..store.files import atomic_open, atomic_write_bytes, write_if_changed
 from ..store.shards import gc_paused
 
@@ -167,16 +167,12 @@ class SearchReport:
     seconds: float
 
 
-def _url(article: Article) -> str:
-    return doc_url(article_doc(article.path))
-
-
 def _doc_row(article: Article) -> list[str]:
     snippet = article.snippet or " ".join(article.analysis.split())
     if len(snippet) > SNIPPET:
         snippet = snippet[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
     date = article.published.strftime("%Y-%m-%d")
-    url = _url(article)
+    url = article_url(article.path)
     folder = f"{ARTICLES}/{date[:4]}/{date[5:7]}/"
     slug = url.removeprefix(folder).removesuffix("/")
     if url == f"{folder}{slug}/" and slug and "/" not in slug:
