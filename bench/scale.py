@@ -9,6 +9,7 @@ A failing or timed-out step prints the tail of its stderr and the run goes on.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -233,14 +234,16 @@ def measure_site(result: SizeResult, site: Path) -> None:
 def sitemap_figures(site: Path) -> str:
     """How the sitemap lists the site: its files, the most URLs in one, and whether every
     article page is listed (with site_url set)."""
-    found = sorted(site.glob("sitemap*.xml"))
+    found = sorted([*site.glob("sitemap.xml"), *site.glob("sitemap-*.xml*")])
     if not found:
         return "no sitemap"
     urls: set[str] = set()
     most = 0
     for file in found:
-        locs = re.findall(r"<loc>([^<]*)</loc>", file.read_text(encoding="utf-8"))
-        if "<sitemapindex" in file.read_text(encoding="utf-8")[:500]:
+        data = file.read_bytes()
+        text = (gzip.decompress(data) if file.suffix == ".gz" else data).decode("utf-8")
+        locs = re.findall(r"<loc>([^<]*)</loc>", text)
+        if "<sitemapindex" in text[:500]:
             continue
         most = max(most, len(locs))
         urls.update(locs)

@@ -62,8 +62,17 @@ def _pages(site: Path) -> list[str]:
     ]
 
 
-def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
+TOPIC = "[data-md-component=header-topic] .md-ellipsis"
+LOGO = ".md-header [data-md-component=logo]"
+
+
+def _shots(
+    browser: Any, site: Path, pages: list[str], texts: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Screenshots of ``pages``; ``texts`` gets the header's title and home link of the
+    article and story page, with the server's address taken out."""
     shots: dict[str, bytes] = {}
+    texts = {} if texts is None else texts
     errors: list[str] = []
 
     def fresh(base: str, path: str, width: int) -> Any:
@@ -85,6 +94,14 @@ def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
         page.wait_for_timeout(400)
         shots["drawer"] = page.screenshot(animations="disabled")
         page.close()
+        for path in pages[1:3]:  # scrolled past the headline: the header shows the page's title
+            page = fresh(base, path, 1280)
+            page.mouse.wheel(0, 700)
+            page.wait_for_timeout(600)
+            shots[f"{path} scrolled"] = page.screenshot(animations="disabled")
+            texts[f"{path} topic"] = page.eval_on_selector(TOPIC, "e => e.textContent.trim()")
+            texts[f"{path} logo"] = page.eval_on_selector(LOGO, "e => e.href")
+            page.close()
         page = fresh(base, pages[1], 1280)  # the dark palette, kept on the next page
         page.click("label[for=__palette_1]")
         page.goto(base + pages[2], wait_until="networkidle")
@@ -92,6 +109,8 @@ def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
         shots["dark"] = page.screenshot(full_page=True, animations="disabled")
         page.click("label[for=__palette_0]")
         page.close()
+        for key, value in texts.items():
+            texts[key] = value.replace(base, "/")
     assert errors == []
     return shots
 
@@ -99,7 +118,12 @@ def _shots(browser: Any, site: Path, pages: list[str]) -> dict[str, bytes]:
 def test_lean_pages_look_exactly_like_materials(browser: Any, sites: tuple[Path, Path]) -> None:
     lean, material = sites
     pages = _pages(lean)
-    ours, theirs = _shots(browser, lean, pages), _shots(browser, material, pages)
+    our_texts: dict[str, str] = {}
+    their_texts: dict[str, str] = {}
+    ours = _shots(browser, lean, pages, our_texts)
+    theirs = _shots(browser, material, pages, their_texts)
+    assert our_texts == their_texts
+    assert our_texts[f"{pages[1]} logo"] == "/"
     assert ours.keys() == theirs.keys()
     different = [name for name in ours if ours[name] != theirs[name]]
     for name in different:  # kept to look at
@@ -166,8 +190,38 @@ def test_instant_navigation_puts_the_chrome_back(
         for selector in (".md-tabs__link", ".md-nav--primary .md-nav__link"):
             hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.href)")
             assert hrefs[1] == f"http://127.0.0.1:{port}/archive/", selector
+        # The article's header came from chrome.js: its title and home link are this page's.
+        _assert_header(page, port)
+        story = sorted((root / "site").glob("stories/*/index.html"))[0].parent.name
+        page.evaluate(  # a story page, from the article (a link clicked, as a reader would)
+            """url => { const a = document.createElement("a"); a.href = url;
+                        document.querySelector("article").append(a); a.click(); }""",
+            f"http://127.0.0.1:{port}/stories/{story}/",
+        )
+        page.wait_for_url(f"**/stories/{story}/")
+        page.locator(".briefing-item-title").first.wait_for()
+        assert page.evaluate("window.__same_page") is True
+        _assert_header(page, port)
+        page.locator(LOGO).click()  # home, whose header is Material's own
+        page.wait_for_url(f"http://127.0.0.1:{port}/")
+        page.locator("a.briefing-item-title").first.wait_for()
+        assert page.evaluate("window.__same_page") is True
         assert errors == []
         page.close()
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _assert_header(page: Any, port: int) -> None:
+    """The header shows this page's title (its og:title, as Material prints page.meta.title)
+    and its logo and icons point at the site, whatever page the header was made on."""
+    title = page.eval_on_selector('meta[property="og:title"]', "e => e.content")
+    assert page.eval_on_selector(TOPIC, "e => e.textContent.trim()") == title
+    assert page.eval_on_selector(LOGO, "e => e.href") == f"http://127.0.0.1:{port}/"
+    icons = page.eval_on_selector_all(
+        ".md-header use", "els => els.map(e => e.getAttribute('xlink:href'))"
+    )
+    assert icons and all(
+        icon.startswith(f"http://127.0.0.1:{port}/assets/briefing/icons.svg#") for icon in icons
+    ), icons

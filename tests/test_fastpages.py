@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, run, set_plugin_options
+from conftest import run, set_plugin_options
 
 from briefing.mkdocs_ext.fastpages import MD_END, MD_START, Split, assemble, split_page
 
@@ -51,35 +51,3 @@ def test_fast_and_plain_builds_give_the_same_pages(built_demo: Path, tmp_path: P
         rel = fast.relative_to(built_demo / "site")
         plain = (root / "site" / rel).read_text(encoding="utf-8")
         assert _normalized(fast.read_text(encoding="utf-8")) == _normalized(plain), rel
-
-
-def test_a_story_page_hands_its_converted_analysis_to_its_lead_article_once(
-    tmp_path: Path,
-) -> None:
-    from mkdocs.config import load_config
-    from mkdocs.structure.files import File, Files
-    from mkdocs.structure.pages import Page
-
-    from briefing.mkdocs_ext.fastpages import SharedMarkdown
-
-    shutil.copy(DEMO / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    (tmp_path / "docs").mkdir()
-    config = load_config(config_file=str(tmp_path / "mkdocs.yml"))
-    analysis = "\nThe harbour board *met* twice.\n\nIt said little.\n"
-    files = Files(
-        [
-            File(doc, str(tmp_path / "docs"), str(tmp_path / "site"), True)
-            for doc in ("stories/s.md", "articles/2026/11/a.md", "articles/2026/11/b.md")
-        ]
-    )
-    shared = SharedMarkdown(config)
-    contents, kept = [], []
-    for file in files:
-        page = Page(None, file, config)
-        page.markdown = analysis
-        shared.render(page, config, files)
-        contents.append(page.content)
-        kept.append(len(shared._html))
-    expected = "<p>The harbour board <em>met</em> twice.</p>\n<p>It said little.</p>"
-    assert contents == [expected] * 3
-    assert kept == [1, 0, 0]  # kept by the story page, taken by the first article page

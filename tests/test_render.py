@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -277,3 +278,33 @@ def test_an_article_page_lists_the_reports_nearest_in_time_and_links_the_whole_s
     assert "The whole story: 30 reports in time order" in page
     whole = pages["stories/harbor-vote-a1b2c3.md"]
     assert all(f"Harbor story number {n}<" in whole for n in range(30))
+
+
+def test_a_story_page_gives_the_opening_of_its_first_reports_analysis_not_all_of_it() -> None:
+    """The analysis is on the first report's page, where it is edited; the story page shows
+    its opening and links there (repeated whole, it was a ninth of a big briefing's site)."""
+    body = (
+        "The harbor board's vote <b>moves</b> the berth plan into its costliest phase. "
+        + "It hinges on the tide.\n\n"
+        + "Second paragraph, only on the article page. " * 20
+    )
+    story = [
+        article(n, publisher=f"Desk {n}", body=body, extra={"story": "harbor-vote-a1b2c3"})
+        for n in range(3)
+    ]
+    pages = plan_pages(config(), story)
+    page = pages["stories/harbor-vote-a1b2c3.md"]
+    lead = min(story, key=lambda a: a.published)
+    lede = re.search(
+        r'"briefing-lede">From the analysis of the first report, <a href="([^"]+)"', page
+    )
+    assert lede and lede.group(1) == f"../../articles/{lead.published:%Y/%m}/story-2/"
+    assert '<p class="briefing-excerpt">The harbor board&#39;s vote moves the berth plan' in page
+    assert "<b>" not in page  # plain text, escaped
+    assert page.count("Second paragraph") < 5  # its opening, cut at a word
+    assert "Second…</p>" in page
+    assert "edit/main/content" not in page  # edited on the article's page
+    assert pages[f"articles/{lead.published:%Y/%m}/story-2.md"].count("Second paragraph") == 20
+    no_analysis = [replace(a, body="") for a in story]
+    empty = plan_pages(config(), no_analysis)["stories/harbor-vote-a1b2c3.md"]
+    assert "No analysis has been written for this story yet." in empty

@@ -13,6 +13,12 @@ articles. What the chrome repeats is now shared, with nothing a reader sees lost
   partials. Each page keeps a one-line script where the part was; it puts the part back in
   place while the page is parsed, before anything is shown. Without JavaScript none of them
   worked anyway (the drawer did: readers without JavaScript get the tabs on narrow screens).
+- **The header and footer of article and story pages** (``briefing_lean_header``), with the
+  toggles and the dialog (``lift_toggles``): the same on each but for the page's title, which
+  the script takes from the page's ``og:title``. Without JavaScript those pages show no header;
+  each opens with a link back to its source's listing. The header's links are made absolute
+  when it is put in: it stays while Material's instant navigation swaps pages, and the
+  footer's script gives it the new page's title and logo link.
 - **Icons** that stay in the page (logo, menu, search, edit) point into one sprite,
   ``assets/briefing/icons.svg``, made from Material's icon files.
 - **Files nobody loads**: source maps, Material's lunr search worker and its language files
@@ -24,6 +30,7 @@ compare the two).
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Callable
@@ -45,6 +52,39 @@ _BETWEEN_TAGS = re.compile(r">\s+<")
 _ARTICLE = '<article class="md-content__inner md-typeset">'
 _CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.S)
 _SVG = re.compile(r"<svg\b[^>]*?(?:\sviewBox=\"([^\"]*)\")?[^>]*>(.*)</svg>", re.S)
+
+
+# What Material's base.html puts before the header of every page, and its dialog after the
+# page, as they are after ``compact`` (with no announcement and no "skip" link, as on every
+# article and story page). ``lift_toggles`` moves them into chrome.js with the header.
+_TOGGLE = (
+    '<input class="md-toggle" data-md-toggle="{0}" type="checkbox" id="__{0}" autocomplete="off">\n'
+)
+TOGGLES = (
+    _TOGGLE.format("drawer")
+    + _TOGGLE.format("search")
+    + '<label class="md-overlay" for="__drawer"></label>\n'
+    '<div data-md-component="skip">\n</div>\n'
+    '<div data-md-component="announce">\n</div>\n'
+)
+DIALOG = (
+    '<div class="md-dialog" data-md-component="dialog">\n'
+    '<div class="md-dialog__inner md-typeset"></div>\n</div>\n'
+)
+_HEADER_SCRIPT = '<script>__md_chrome("header",'
+_GENERATOR = re.compile(r'[ \t]*<meta name="generator" content="[^"]*">[ \t]*\n?')
+
+
+def lift_toggles(html: str) -> str:
+    """A page whose header comes from chrome.js (``__md_chrome("header", …)``) without the
+    toggles before it and the dialog after it, which come from chrome.js with the header
+    (``__md_chrome("toggles+header", …)``). Only when both are there exactly as Material
+    writes them, once each: otherwise the page is returned as it is."""
+    lead = TOGGLES + _HEADER_SCRIPT
+    if html.count(lead) != 1 or html.count(DIALOG) != 1:
+        return html
+    html = html.replace(DIALOG, "")
+    return html.replace(lead, '<script>__md_chrome("toggles+header",')
 
 
 def unused_asset(src_uri: str) -> bool:
@@ -90,15 +130,16 @@ def undated_sitemap(xml: str) -> str:
 
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
 _URL_ENTRY = re.compile(r"<url>.*?</url>", re.S)
-SITEMAP_PART = "sitemap-{}.xml"
+SITEMAP_PART = "sitemap-{}.xml.gz"  # gzip, as the protocol allows: a tenth of the bytes
 _SITEMAP_PARTS = re.compile(r"sitemap-\d+\.xml(?:\.gz)?")
 _URLSET = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
 
 
 def split_sitemap(xml: str, site_url: str, limit: int = SITEMAP_URLS) -> tuple[str, dict[str, str]]:
     """MkDocs' sitemap as it may be published: itself when it lists at most ``limit`` URLs,
-    else a sitemap index (what ``sitemap.xml`` becomes) and its parts, ``sitemap-1.xml``, …,
-    each with at most ``limit`` URLs, in the order MkDocs listed them."""
+    else a sitemap index (what ``sitemap.xml`` becomes) and its parts, ``sitemap-1.xml.gz``,
+    …, each with at most ``limit`` URLs, in the order MkDocs listed them (the parts' text;
+    ``write_sitemap_parts`` compresses them)."""
     entries = _URL_ENTRY.findall(xml)
     if len(entries) <= limit or not site_url:
         return xml, {}
@@ -114,14 +155,16 @@ def split_sitemap(xml: str, site_url: str, limit: int = SITEMAP_URLS) -> tuple[s
 
 
 def write_sitemap_parts(site_dir: Path, parts: dict[str, str]) -> None:
-    """Write the parts of a split sitemap into the site, and remove parts a larger sitemap
-    left there before."""
+    """Write the parts of a split sitemap into the site, gzip-compressed (the same bytes
+    from the same text: no time or name in the header), and remove parts a larger sitemap,
+    or an older briefing's uncompressed ones, left there before."""
     site_dir.mkdir(parents=True, exist_ok=True)
     for old in site_dir.iterdir():
         if _SITEMAP_PARTS.fullmatch(old.name) and old.name not in parts:
             old.unlink()
     for name, text in parts.items():
-        (site_dir / name).write_text(text, encoding="utf-8")
+        data = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+        (site_dir / name).write_bytes(data)
 
 
 # -- icons ------------------------------------------------------------------------------------
@@ -237,11 +280,7 @@ class SharedConfig:
         values["search"] = search_url
         rest = {k: v for k, v in values.items() if k not in ("base", "search")}
         if self.lean and rest == self.values:
-            lean = _json({"base": values.get("base", base_url)})
-            return (
-                f'<script id="__config" type="application/json">{lean}</script>'
-                "<script>__md_config()</script>"
-            )
+            return f"<script>__md_config({_json(values.get('base', base_url))})</script>"
         return f'<script id="__config" type="application/json">{_json(values)}</script>'
 
 
@@ -320,7 +359,16 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str, lean: bool) ->
             and page not in nav.pages
         )
 
+    @jinja2.pass_context
+    def briefing_lean_header(context: jinja2.runtime.Context, page: Any) -> bool:
+        """Whether ``page``'s header and footer come from chrome.js: a page with bare
+        sidebars and a link preview (articles and stories, the pages a briefing has by the
+        ten thousand). Their header differs from page to page only by the page's title,
+        which chrome.js takes from the page's ``og:title``."""
+        return bool(briefing_bare_sidebars(context, page) and page.meta.get("briefing_published"))
+
     env.globals["briefing_config"] = briefing_config
+    env.globals["briefing_lean_header"] = briefing_lean_header
     env.globals["briefing_block"] = briefing_block
     env.globals["briefing_bare_sidebars"] = briefing_bare_sidebars
     env.globals["briefing_bare_page"] = BarePage()
@@ -328,7 +376,9 @@ def install(env: jinja2.Environment, config: Any, theme_dir: str, lean: bool) ->
     env.globals["briefing_shared_config"] = lambda: _json({**shared.values, "search": ""})
     env.globals["briefing_sprite"] = lambda: sprite(env, icons)
     env.globals["briefing_base"] = BASE
+    env.globals["briefing_toggles"] = TOGGLES + DIALOG
     env.filters["briefing_compact"] = lambda text: _squeeze(str(text)).strip()
+    env.filters["briefing_unstamped"] = lambda text: _GENERATOR.sub("", str(text))
     env.filters["briefing_js"] = _json
 
 

@@ -27,14 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..paths import LEAF_DIRS, STORIES
+from ..paths import LEAF_DIRS
 
 log = logging.getLogger("mkdocs.plugins.briefing")
 
 MD_START = "<!-- briefing:markdown -->"
 MD_END = "<!-- /briefing:markdown -->"
 LEAF_TEMPLATE = "briefing-leaf.html"
-STORY_DIR = f"{STORIES}/"
 
 
 @dataclass(frozen=True)
@@ -184,10 +183,7 @@ class SharedMarkdown:
             extensions=config["markdown_extensions"],
             extension_configs=config["mdx_configs"] or {},
         )
-        # A story page shows its lead article's analysis: converted for the story page (built
-        # first, see the plugin's on_env), taken by the article page, so a build holds only
-        # those not yet taken, not every analysis it converted.
-        self._html: dict[str, str] = {}
+        self._empty: str | None = None  # an empty region's HTML (listings, story pages)
 
     def render(self, page: Any, config: Any, files: Any) -> None:
         from mkdocs.structure import pages
@@ -203,17 +199,12 @@ class SharedMarkdown:
         title = pages._ExtractTitleTreeprocessor()
         title._register(md)
         text = page.markdown
-        # Without links, HTML or headings, an analysis converts the same on any page. Kept:
-        # a story page's (its lead article's page takes it) and the empty one (listings).
-        reusable = not any(mark in text for mark in ("[", "<", "#", "\n=", "\n-"))
-        keep = reusable and (not text or page.file.src_uri.startswith(STORY_DIR))
-        converted = None
-        if reusable:
-            converted = self._html.get(text) if keep else self._html.pop(text, None)
+        # Pages without Markdown (listings, story pages) all convert the same: once.
+        converted = self._empty if not text else None
         if converted is None:
             converted = md.convert(text)
-            if keep:
-                self._html[text] = converted
+            if not text:
+                self._empty = converted
         page.content = converted
         page.toc = get_toc(getattr(md, "toc_tokens", []))
         page._title_from_render = title.title

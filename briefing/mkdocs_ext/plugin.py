@@ -159,7 +159,7 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if self._lean:
-            output = chrome.compact(output, page.content)
+            output = chrome.lift_toggles(chrome.compact(output, page.content))
         if self._fast and fastpages.is_leaf(page.file.src_uri):
             # Written next: MkDocs would keep every page's Markdown and HTML until the build
             # ends, which at tens of thousands of articles is most of the build's memory.
@@ -209,8 +209,6 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
         from mkdocs.structure.files import InclusionLevel
 
         deferred, self._deferred = self._deferred, []
-        # Story pages first: each converts its lead article's analysis for that article's page.
-        deferred.sort(key=lambda file: not file.src_uri.startswith(fastpages.STORY_DIR))
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         for file in deferred:
             page = file.page

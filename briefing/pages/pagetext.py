@@ -184,7 +184,8 @@ class PageKit:
         """``render()``, or None when ``keys`` knows the page is unchanged."""
         return self.keys.page(doc, inputs, render, extra) if self.keys else render()
 
-    def _excerpt(self, article: Article) -> str:
+    def analysis_excerpt(self, article: Article) -> str:
+        """The analysis as plain text, from its first sentence that adds to the headline."""
         key = excerpt_key(article)
         text = self.known.get(key)
         if text is None:
@@ -206,14 +207,14 @@ class PageKit:
             elif not repeats_headline(article) and adds_to(article.title, article.snippet):
                 text = cut(article.snippet)
             elif not is_offline(editorial(article)):
-                text = self._excerpt(article)
+                text = self.analysis_excerpt(article)
             self.excerpts_by_id[article.id] = text
         return self.excerpts_by_id[article.id]
 
     def preview_of(self, article: Article) -> str:
         """What a link preview says of an article: its listing excerpt, else (an offline draft
         of an unread article) the draft's first sentence that adds to the headline."""
-        return self.excerpt_of(article) or self._excerpt(article)
+        return self.excerpt_of(article) or self.analysis_excerpt(article)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from markupsafe import Markup
-
 from .. import paths
 from ..analysis.editorial import DRAFT, REVIEWED, editorial
 from ..analysis.stories import Story, group
@@ -104,7 +102,9 @@ def pages(
 
 
 def story_page(kit: PageKit, story: Story) -> str:
-    """The text of one story's page."""
+    """The text of one story's page: its coverage in time order, and what its first report's
+    analysis says, its opening as listings show it (the analysis itself is on that report's
+    page, where it is edited: repeated whole here, it was a ninth of a big briefing's site)."""
     doc = story_doc(story)
     lead = story.first
     return str(
@@ -128,9 +128,7 @@ def story_page(kit: PageKit, story: Story) -> str:
             ],
             lead=lead,
             lead_href=href(doc, kit.doc_of(lead)),
-            # The analysis is Markdown by an editor or analyzer, as on the article page.
-            analysis=Markup(lead.analysis),  # noqa: S704
+            excerpt=kit.analysis_excerpt(lead),
             badge=badge(lead),
-            edit_url=kit.edit_url(lead),
         )
     )
