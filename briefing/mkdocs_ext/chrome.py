@@ -163,7 +163,7 @@ def write_sitemap_parts(site_dir: Path, parts: dict[str, str]) -> None:
         if _SITEMAP_PARTS.fullmatch(old.name) and old.name not in parts:
             old.unlink()
     for name, text in parts.items():
-        data = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+        data = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
         (site_dir / name).write_bytes(data)
 
 
