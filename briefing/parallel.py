@@ -95,11 +95,12 @@ def background(work: Callable[[], R]) -> Callable[[], R]:
     """Start ``work`` in a forked process now; returns the function that waits for it and
     gives its result (pickled back). The child sees this process' memory as it is now, so
     what this one does meanwhile (loading caches) neither slows it nor is seen by it. Where
-    forking is not safe (``can_fork``), ``work`` runs when its result is asked for; when the
-    child fails (an error, killed, a result that does not pickle), ``work`` runs again here:
-    only for work that may be repeated (ingest: its writes are atomic and it recognises what
-    a run before it stored)."""
-    if not can_fork():
+    forking is not safe (``can_fork``) or there is one core to work on (``jobs``: one, or
+    ``BRIEFING_JOBS=1``), ``work`` runs here when its result is asked for. When the child
+    fails (an error, killed, a result that does not pickle), ``work`` runs again here: only
+    for work that may be repeated (ingest: its writes are atomic and it recognises what a
+    run before it stored)."""
+    if jobs(2, 2) < 2 or not can_fork():  # one core, or BRIEFING_JOBS=1: one after the other
         return work
     for stream in (sys.stdout, sys.stderr):  # the child must not write this one's buffers too
         with contextlib.suppress(ValueError, OSError):

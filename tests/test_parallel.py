@@ -162,6 +162,11 @@ def test_background_work_whose_result_does_not_pickle_runs_here(tmp_path: Path) 
     assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
 
 
+def test_background_work_runs_here_with_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFING_JOBS", "1")  # a busy machine, or one core
+    assert parallel.background(os.getpid)() == os.getpid()
+
+
 def test_background_work_runs_here_while_another_thread_runs() -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
