@@ -242,7 +242,7 @@ def _preload(config: SiteConfig) -> None:
 
     try:
         memo.load(config.cache_dir)
-        ContentStore(config).load_all()
+        ContentStore(config).preload()
     except Exception:
         log.debug("preloading for analyze failed", exc_info=True)
 
