@@ -3,7 +3,8 @@
 Render and build are CPU-bound Python: on a 2-core runner one process leaves half the
 machine idle. Both ask ``jobs`` how many processes the work is worth; render forks its
 workers (``fork_map``: they inherit the articles instead of reading them again), the build
-spawns its own (each imports its engine afresh).
+spawns its own (each imports its engine afresh). ``publish`` ingests in a forked process
+(``background``) while it loads what analyze reads next.
 """
 
 from __future__ import annotations
@@ -73,6 +74,57 @@ def fork_map(
             return pool.map(_run_chunk, range(len(chunks)), chunksize=1)
     finally:
         _WORK = None
+
+
+def _answer(work: Callable[[], Any], send: Any) -> None:
+    """A ``background`` child: its result, or None when it failed (the parent then runs
+    ``work`` itself, so that an error is raised there with its own message)."""
+    try:
+        answer = ("ok", work())
+    except BaseException:
+        answer = ("failed", None)
+    try:
+        send.send(answer)
+    except Exception:  # a result that does not pickle: the parent does the work
+        send.send(("failed", None))
+    finally:
+        send.close()
+
+
+def background(work: Callable[[], R]) -> Callable[[], R]:
+    """Start ``work`` in a forked process now; returns the function that waits for it and
+    gives its result (pickled back). The child sees this process' memory as it is now, so
+    what this one does meanwhile (loading caches) neither slows it nor is seen by it. Where
+    forking is not safe (``can_fork``) or there is one core to work on (``jobs``: one, or
+    ``BRIEFING_JOBS=1``), ``work`` runs here when its result is asked for. When the child
+    fails (an error, killed, a result that does not pickle), ``work`` runs again here: only
+    for work that may be repeated (ingest: its writes are atomic and it recognises what a
+    run before it stored)."""
+    if jobs(2, 2) < 2 or not can_fork():  # one core, or BRIEFING_JOBS=1: one after the other
+        return work
+    for stream in (sys.stdout, sys.stderr):  # the child must not write this one's buffers too
+        with contextlib.suppress(ValueError, OSError):
+            stream.flush()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_answer, args=(work, send), daemon=True)
+    child.start()
+    send.close()
+
+    def result() -> R:
+        try:
+            kind, value = receive.recv()
+        except Exception:  # the child died before it answered
+            kind, value = "failed", None
+        finally:
+            receive.close()
+            child.join()
+        if kind == "ok" and child.exitcode == 0:
+            found: R = value
+            return found
+        return work()
+
+    return result
 
 
 @contextlib.contextmanager

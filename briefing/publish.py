@@ -188,7 +188,7 @@ def publish(
         _rebase_onto_remote(git, options)
 
     config = load_site(root)  # after the sync: an editor may have changed the feeds
-    report = ingest_site(config, now, limits)
+    report = _ingest_while_loading(config, now, limits)
     read, read_error = _read(config, now) if options.read else (None, "")
     analyzed = analyze(config.root)
     if analyzed.status == "failed":
@@ -217,6 +217,34 @@ def publish(
     return PublishReport(
         report, analyzed, changed, commit, attempts > 0, attempts, seconds, read, read_error
     )
+
+
+def _ingest_while_loading(config: SiteConfig, now: datetime, limits: Limits | None) -> IngestReport:
+    """Ingest in a forked process (``parallel.background``) while this one loads what
+    analyze reads next: the parsed articles and the text memo. Fetching and parsing the
+    feeds and loading the caches each take a good part of a scheduled run and need nothing
+    of each other, so the run waits for the longer of them, not for both. The caches are
+    checked against the files when analyze asks them (``ArticleCache.get``), so what
+    ingest writes meanwhile is read as it is then; a failed or unforkable child ingests here."""
+    from .parallel import background
+
+    ingested = background(lambda: ingest_site(config, now, limits))
+    _preload(config)
+    return ingested()
+
+
+def _preload(config: SiteConfig) -> None:
+    """What ``analyze`` loads first (``analysis.run``), loaded now; never fatal: analyze
+    loads (and reports) again."""
+    from .analysis import run  # noqa: F401 - its memoized functions are the memo's tables
+    from .store import memo
+    from .store.content import ContentStore
+
+    try:
+        memo.load(config.cache_dir)
+        ContentStore(config).preload()
+    except Exception:
+        log.debug("preloading for analyze failed", exc_info=True)
 
 
 def _read(config: SiteConfig, now: datetime) -> tuple[ReadReport | None, str]:

@@ -116,6 +116,46 @@ def test_the_article_cache_writes_only_what_changed(root: Path, tmp_path: Path) 
     assert gone_rel not in index and gone_rel not in held
 
 
+def test_a_preload_reads_ahead_all_but_files_changed_within_the_racy_window(
+    root: Path, tmp_path: Path
+) -> None:
+    """What publish reads while ingest runs (``preload_articles``): the next load in the
+    same process finds it in memory; a file changed seconds ago is left to that load (read
+    now, it would have to be read again then), and the load gives every file's article."""
+    load = Loader(root)
+    load()  # the cache of a first run
+    clone = tmp_path / "clone"  # a fresh clone: the same files under new times
+    shutil.copytree(root, clone, copy_function=shutil.copy)
+    paths = sorted((clone / "content" / "articles").rglob("*.md"))
+    for path in paths:
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**10,) * 2)
+    edited = paths[2]  # changed just now: within the racy window
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA late line.\n", "utf-8")
+    store = ContentStore(load_site(clone))
+    site = store.config
+    cache._MEMO.clear()
+    seen: list[str] = []
+
+    def parse(path: Path, data: bytes) -> Article:
+        seen.append(path.name)
+        return store.parse(path, data)
+
+    cache.preload_articles(site.cache_dir, site.root, store._article_paths(), parse)
+    assert seen == []  # the settled files are the cache's; the edited one is not read yet
+    index = pickle.loads((site.cache_dir / "articles" / "index.pickle").read_bytes())[1]
+    assert len(index) == len(paths)  # nothing dropped
+    edited_key = edited.relative_to(clone).as_posix()
+    assert index[edited_key][0] != edited.stat().st_mtime_ns  # its old entry, not checked
+    settled = paths[0].relative_to(clone).as_posix()
+    assert index[settled][0] == paths[0].stat().st_mtime_ns  # checked: known by its time
+
+    articles, errors = cache.load_articles(site.cache_dir, site.root, store._article_paths(), parse)
+    assert errors == [] and seen == [edited.name]
+    truth = {a.path: a for a in (store.read(p) for p in store.article_files())}
+    assert {a.path: a for a in articles} == truth
+    assert "A late line." in truth[edited_key].body
+
+
 def test_torn_foreign_or_half_written_caches_give_the_files_articles(root: Path) -> None:
     load = Loader(root)
     folder = root / ".cache" / "briefing" / "articles"

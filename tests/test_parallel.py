@@ -116,6 +116,69 @@ def test_forked_work_that_fails_fails_here_with_its_own_error(tmp_path: Path) ->
     assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_background_work_gives_its_result_from_another_process() -> None:
+    """What publish ingests with: the child works on this process' memory as it was when it
+    started, while this one goes on (here: changes it), and its result comes back."""
+    state = ["before"]
+
+    def work() -> tuple[int, list[str]]:
+        return os.getpid(), list(state)
+
+    result = parallel.background(work)
+    state.append("after the fork")
+    pid, seen = result()
+    assert pid != os.getpid()
+    assert seen == ["before"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_background_work_that_fails_runs_again_here_with_its_own_error(tmp_path: Path) -> None:
+    tries = tmp_path / "tries"
+
+    def work() -> None:
+        with tries.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        raise OSError("feeds: disk full (simulated)")
+
+    result = parallel.background(work)
+    with pytest.raises(OSError, match="disk full"):
+        result()
+    pids = tries.read_text().split()
+    assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_background_work_whose_result_does_not_pickle_runs_here(tmp_path: Path) -> None:
+    tries = tmp_path / "tries"
+
+    def work() -> object:
+        with tries.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return lambda: None  # a closure: pickle refuses it
+
+    assert callable(parallel.background(work)())
+    pids = tries.read_text().split()
+    assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
+
+
+def test_background_work_runs_here_with_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFING_JOBS", "1")  # a busy machine, or one core
+    assert parallel.background(os.getpid)() == os.getpid()
+
+
+def test_background_work_runs_here_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        result = parallel.background(os.getpid)
+    finally:
+        stop.set()
+        other.join()
+    assert result() == os.getpid()
+
+
 def test_loaded_articles_leave_the_collectors_walks_only_in_a_one_command_process(
     built_demo: Path,
 ) -> None:

@@ -210,3 +210,35 @@ def test_stories_sharing_the_subjects_names_are_told_apart() -> None:
     precision, recall = pair_scores(assign(found), answer)
     assert precision >= 0.93
     assert recall >= 0.88
+
+
+@pytest.mark.parametrize("where", ["newest", "spread"])
+def test_recorded_stories_out_of_reach_are_not_scored_and_change_nothing(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``assign`` scores a loose article only against recorded ones within its window: the
+    stories it gives are those of scoring against every recorded article. Loose articles as a
+    scheduled run finds them (the newest) and scattered over the month."""
+    from bench.stories_gen import gnews_articles
+    from briefing.analysis import stories
+
+    corpus, _ = gnews_articles(1500, seed=11)
+    ordered = sorted(corpus, key=lambda a: (a.published, a.id))
+    rng = random.Random(5)
+    if where == "newest":
+        loose = {a.id for a in ordered[-40:]}
+    else:
+        loose = {a.id for a in rng.sample(ordered, 60)}
+    first = assign([a for a in corpus if a.id not in loose])
+    recorded = [
+        a if a.id in loose else replace(a, extra={**a.extra, "story": first[a.id]}) for a in corpus
+    ]
+    found = assign(recorded)
+    assert set(found) == loose
+    monkeypatch.setattr(
+        stories,
+        "_within_reach",
+        lambda ordered, _: [a for a in ordered if stories.recorded_story(a)],
+    )
+    assert assign(recorded) == found
+    assert len(set(found.values()) & set(first.values())) > 5  # some joined recorded stories

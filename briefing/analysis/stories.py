@@ -236,11 +236,12 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
     oldest article.
     Recorded stories are never changed.
     """
-    loose = [a for a in oldest_first(articles) if not recorded_story(a)]
+    ordered = oldest_first(articles)
+    loose = [a for a in ordered if not recorded_story(a)]
     if not loose:
         return {}
     matcher = Matcher(articles)
-    recorded = [a for a in oldest_first(articles) if recorded_story(a)]
+    recorded = _within_reach(ordered, loose)
     found: list[list[Article]] = []  # emptied when merged into an earlier group
     started: list[datetime] = []  # when each group's oldest article was published
     merged_into: list[int] = []  # a group's index, or the group it was merged into
@@ -295,6 +296,15 @@ def assign(articles: Sequence[Article]) -> dict[str, str]:
         for stem in own:
             index.place(stem, article, target)
     return _stories_of(found, recorded, matcher, spreads, rare)
+
+
+def _within_reach(ordered: Sequence[Article], loose: Sequence[Article]) -> list[Article]:
+    """The articles with a recorded story that ``_stories_of`` may join a loose article to,
+    oldest first: those within ``WINDOW`` of one (any other scores 0, ``Matcher.score``).
+    Leaving the others out of its index takes a prefix and a suffix off each of its lists by
+    time, so the nearest ones it reads within ``WINDOW`` of an article are the same."""
+    low, high = loose[0].published - WINDOW, loose[-1].published + WINDOW
+    return [a for a in ordered if low <= a.published <= high and recorded_story(a)]
 
 
 def _stories_of(

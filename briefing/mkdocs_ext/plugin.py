@@ -19,11 +19,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from ..config import briefing_options, edit_branch, github_repo_url, pages_site_url
 from ..models import CACHE_DIR
 from ..paths import GENERATED, edit_path, edit_url
-from . import chrome, fastpages
+from . import chrome, fastpages, unbuilt
 from .request import BuildRequest
 
 log = logging.getLogger("mkdocs.plugins.briefing")
@@ -56,6 +57,7 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
         self._markdown: fastpages.SharedMarkdown | None = None
         self._deferred: list[File] = []  # leaf pages read and written one at a time (on_env)
         self._nav: Any = None
+        self._hidden: unbuilt.HiddenFiles | None = None  # an incremental build's (unbuilt.py)
 
     @property
     def _shard(self) -> tuple[int, int]:
@@ -248,7 +250,24 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
                 file.is_modified = _never  # type: ignore[method-assign]  # built in on_env
             elif changed is not None:
                 file.is_modified = _always  # type: ignore[method-assign]
+        self._hidden = None
+        if changed is not None and unbuilt.may_hide(config):
+            # The pages this incremental build does not write, out of MkDocs' passes.
+            deferred = set(self._deferred)  # written, in on_env
+            unwritten = [
+                f
+                for f in files
+                if f.is_documentation_page() and f.is_modified is _never and f not in deferred
+            ]
+            files = self._hidden = unbuilt.HiddenFiles(files, unwritten)
         return files
+
+    def on_template_context(
+        self, context: TemplateContext, /, *, template_name: str, config: MkDocsConfig
+    ) -> TemplateContext:
+        if template_name == "sitemap.xml" and self._hidden is not None:
+            context["pages"] = self._hidden.sitemap_pages(config)  # every page, as MkDocs lists
+        return context
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
         self._nav = nav

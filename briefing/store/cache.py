@@ -27,7 +27,7 @@ from .. import __version__
 from ..errors import ContentError
 from ..models import Article
 from .files import atomic_write_bytes
-from .shards import Shards, gc_paused
+from .shards import COUNT, Shards, gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,10 @@ class ArticleCache:
         self.parsed = 0  # files read and parsed (not found in the cache)
         self.now_ns = time.time_ns()
 
-    def get(self, path: Path | str) -> Entry | None:
-        """The entry of one file under the root (None when it does not exist)."""
+    def get(self, path: Path | str, settled_only: bool = False) -> Entry | None:
+        """The entry of one file under the root (None when it does not exist). With
+        ``settled_only``, a file that would have to be read and changed within ``RACY_NS``
+        is not read (None): ``preload_articles``."""
         try:
             stat = os.stat(path)  # noqa: PTH116 - no Path objects in the hot loop
         except FileNotFoundError:
@@ -136,6 +138,8 @@ class ArticleCache:
             stored = self.values.get(key)
             if stored is not None and stored[0] == hit[2]:
                 return (*hit, stored[1])
+        if settled_only and self.now_ns - stat.st_mtime_ns <= RACY_NS:
+            return None
         try:
             with open(path, "rb") as handle:  # noqa: PTH123
                 data = handle.read()
@@ -194,6 +198,21 @@ def source_hash(article: Article) -> str | None:
     article is a function of it."""
     hit = _SOURCES.get(id(article))
     return hit[1] if hit is not None and hit[0] is article else None
+
+
+def preload_articles(cache_dir: Path, root: Path, files: list[str], parse: Parse) -> None:
+    """Read ahead what the next ``load_articles`` of this process reads (``publish`` does
+    while ingest runs in another process): the cache's index and every shard, and each file
+    as ``load_articles`` checks it, except a file changed within ``RACY_NS`` that would have
+    to be read: its entry would be marked to be read again by the next look (a fresh clone's
+    files, seconds old), so it is left to that look. Nothing is dropped from the cache."""
+    cache = ArticleCache(cache_dir, root, parse)
+    with gc_paused():
+        for index in range(COUNT):
+            cache.values.shard(index)
+        for path in files:
+            cache.get(path, settled_only=True)
+    cache.save()
 
 
 def load_articles(
