@@ -53,7 +53,6 @@ class HiddenFiles(Files):
         left_out = {file.src_uri for file in hidden}
         super().__init__(file for file in files if file.src_uri not in left_out)
         self._every: dict[str, File] = dict(files.src_uris)  # in MkDocs' order
-        self.hidden = len(left_out)
 
     @property
     def src_uris(self) -> Mapping[str, File]:

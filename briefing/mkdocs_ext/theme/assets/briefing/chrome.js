@@ -62,7 +62,9 @@
   /* Article and story pages (chrome.py: briefing_lean_header) have no header of their own.
      Its title is the page's og:title, as Material prints page.meta.title; when instant
      navigation brings such a page in (it replaces the logo and title only with the new
-     page's own), the footer's script puts in this page's title and logo. */
+     page's own), the footer's script puts in this page's title and logo. On the page the
+     header was just made for (madeFor, until its footer), both are right already. */
+  var madeFor = null;
   function topic() {
     var title = document.querySelector('meta[property="og:title"]');
     var node = document.querySelector("[data-md-component=header-topic] .md-ellipsis");
@@ -104,10 +106,16 @@
     }
     script.parentNode.removeChild(script);
     if (name === "palette" || header) palette();
-    if (header) topic();
-    if (name === "footer") {
+    if (header) {
       topic();
-      logo(at || base);
+      madeFor = location.pathname;
+    }
+    if (name === "footer") {
+      if (location.pathname !== madeFor) {
+        topic();
+        logo(at || base);
+      }
+      madeFor = null;  // a later page (instant navigation, even back here) is put in
     }
   };
   /* Material's configuration (the script element it reads): the page gives its base URL,
