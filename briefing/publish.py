@@ -27,7 +27,7 @@ from .console import analyze_and_report
 from .errors import BriefingError
 from .ingest.fetch import Limits
 from .ingest.run import IngestReport
-from .models import SiteConfig
+from .models import CACHE_DIR, SiteConfig
 from .pipeline import ingest_site
 
 if TYPE_CHECKING:
@@ -83,16 +83,28 @@ class Git:
         self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
 
     def try_run(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
-        proc = subprocess.run(
+        return self.start(*args, env=env)()
+
+    def start(
+        self, *args: str, env: Mapping[str, str] | None = None
+    ) -> Callable[[], tuple[int, str]]:
+        """Start git now; returns the function that waits for it, as ``try_run`` answers."""
+        proc = subprocess.Popen(
             ["git", *args],
             cwd=self.root,
             env={**self.env, **(env or {})},
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-        log.debug("git %s -> %d\n%s%s", " ".join(args), proc.returncode, proc.stdout, proc.stderr)
-        return proc.returncode, (proc.stdout if proc.returncode == 0 else proc.stderr).strip()
+
+        def finish() -> tuple[int, str]:
+            out, err = proc.communicate()
+            log.debug("git %s -> %d\n%s%s", " ".join(args), proc.returncode, out, err)
+            return proc.returncode, (out if proc.returncode == 0 else err).strip()
+
+        return finish
 
     def run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         code, out = self.try_run(*args, env=env)
@@ -180,7 +192,14 @@ def publish(
     git = Git(root, env=_identity(options.author))
     top = Path(git.run("rev-parse", "--show-toplevel"))
     content = os.path.relpath((root / "content").resolve(), top.resolve())
-    if git.run("status", "--porcelain", "--", content):
+    # git looks at every file of content/ (after a fresh clone, by reading them): meanwhile,
+    # what analyze reads first is loaded here.
+    status = git.start("status", "--porcelain", "--", content)
+    _preload_memo(root / CACHE_DIR)
+    code, changes = status()
+    if code:
+        raise PublishError(f"git status failed: {changes or f'exit {code}'}")
+    if changes:
         msg = f"{content}/ has uncommitted changes: commit or discard them before publishing"
         raise PublishError(msg)
     if options.push:
@@ -221,30 +240,39 @@ def publish(
 
 def _ingest_while_loading(config: SiteConfig, now: datetime, limits: Limits | None) -> IngestReport:
     """Ingest in a forked process (``parallel.background``) while this one loads what
-    analyze reads next: the parsed articles and the text memo. Fetching and parsing the
-    feeds and loading the caches each take a good part of a scheduled run and need nothing
-    of each other, so the run waits for the longer of them, not for both. The caches are
-    checked against the files when analyze asks them (``ArticleCache.get``), so what
-    ingest writes meanwhile is read as it is then; a failed or unforkable child ingests here."""
+    analyze reads next: the parsed articles. Fetching and parsing the feeds and loading the
+    cache each take a good part of a scheduled run and need nothing of each other, so the
+    run waits for the longer of them, not for both. The cache is checked against the files
+    when analyze asks it (``ArticleCache.get``), so what ingest writes meanwhile is read as
+    it is then; a failed or unforkable child ingests here."""
     from .parallel import background
 
     ingested = background(lambda: ingest_site(config, now, limits))
-    _preload(config)
+    _preload_articles(config)
     return ingested()
 
 
-def _preload(config: SiteConfig) -> None:
-    """What ``analyze`` loads first (``analysis.run``), loaded now; never fatal: analyze
-    loads (and reports) again."""
+def _preload_memo(cache_dir: Path) -> None:
+    """The text memo analyze loads first (``analysis.run``), loaded now (it holds results
+    by text, whatever the files say); never fatal: analyze loads (and reports) again."""
     from .analysis import run  # noqa: F401 - its memoized functions are the memo's tables
     from .store import memo
+
+    try:
+        memo.load(cache_dir)
+    except Exception:
+        log.debug("preloading the text memo failed", exc_info=True)
+
+
+def _preload_articles(config: SiteConfig) -> None:
+    """The parsed articles analyze loads (``ContentStore.load_all``), read ahead; never
+    fatal."""
     from .store.content import ContentStore
 
     try:
-        memo.load(config.cache_dir)
         ContentStore(config).preload()
     except Exception:
-        log.debug("preloading for analyze failed", exc_info=True)
+        log.debug("preloading the articles failed", exc_info=True)
 
 
 def _read(config: SiteConfig, now: datetime) -> tuple[ReadReport | None, str]:

@@ -24,6 +24,8 @@ from briefing.ingest.run import ingest
 from briefing.models import Feed
 
 GOOD_RSS = (FIXTURES / "feeds" / "good-rss.xml").read_bytes()
+LEDGER_TURBINE = "https://ledger.marrow-bay.example/2026/11/turbine-pilot"
+LEDGER_FERRY = "https://ledger.marrow-bay.example/2026/11/ferry-winter"
 
 
 @pytest.fixture
@@ -77,6 +79,83 @@ def test_a_feed_serving_the_same_bytes_again_is_not_stored_again(
     grown = ingest_cli(root, "r4.json")["Marrow Bay Ledger"]
     assert (grown["status"], grown["new"], grown["entries"]) == ("ok", 1, 4)
     assert ingest_cli(root, "r5.json")["Marrow Bay Ledger"]["status"] == "not-modified"
+
+
+def _digest(*items: tuple[str, str]) -> bytes:
+    """A fictional digest feed carrying (title, link) items."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link>"
+        "<pubDate>Wed, 04 Nov 2026 08:00:00 GMT</pubDate></item>"
+        for title, link in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Harbor Digest (fictional)</title>{body}</channel></rss>"
+    ).encode()
+
+
+def _feeds_of(root: Path) -> dict[str, tuple[str, ...]]:
+    from briefing.store.frontmatter import parse_article
+
+    found = {}
+    for path in (root / "content" / "articles").rglob("*.md"):
+        article = parse_article(path.read_text(encoding="utf-8"), path)
+        found[article.title] = article.feeds
+    return found
+
+
+@pytest.mark.slow
+def test_the_items_a_feed_repeats_are_not_looked_up_again(
+    empty_root: Path, server: FaultServer
+) -> None:
+    """A feed repeats most of its items run after run. The entries its last body delivered
+    were stored then, or their article was given the feed then (its state remembers them),
+    so they are skipped without reading the article again: an editor who took the feed off
+    an article keeps it off. An item the feed had not delivered before is still recognised,
+    and with the feed state lost every item is looked up again, nothing stored twice."""
+    root = empty_root
+    turbine = ("Harbor Authority approves tidal turbine pilot", LEDGER_TURBINE)
+    ferry = ("Ferry timetable changes for the winter season", LEDGER_FERRY)
+    own = ("Harbor Digest opens a reader desk", "https://digest.marrow-bay.example/desk")
+    ledger_url = server.add("/ledger.xml", GOOD_RSS)
+    digest_url = server.add("/digest.xml", _digest(turbine, own))
+    write_feeds(
+        root,
+        [
+            {"name": "Marrow Bay Ledger", "url": ledger_url},
+            {"name": "Harbor Digest", "url": digest_url},
+        ],
+    )
+    first = ingest_cli(root, "r1.json")
+    assert (first["Marrow Bay Ledger"]["new"], first["Harbor Digest"]["new"]) == (3, 1)
+    assert first["Harbor Digest"]["updated"] == 1  # the turbine article gains the digest
+    assert _feeds_of(root)[turbine[0]] == ("Marrow Bay Ledger", "Harbor Digest")
+    state = json.loads((root / ".cache" / "briefing" / "feeds.json").read_text())["feeds"]
+    assert len(state["Harbor Digest"]["delivered"]) == 2
+    assert len(state["Marrow Bay Ledger"]["delivered"]) == 3
+
+    # An editor takes the digest off the turbine article.
+    path = next(p for p in (root / "content" / "articles").rglob("*turbine*.md"))
+    text = path.read_text(encoding="utf-8")
+    assert "- Harbor Digest\n" in text
+    path.write_text(text.replace("- Harbor Digest\n", ""), encoding="utf-8")
+    edited = path.read_bytes()
+    # The digest grows by an item of the ledger it had not carried: only that one is looked up.
+    server.add("/digest.xml", _digest(turbine, own, ferry))
+    second = ingest_cli(root, "r2.json")["Harbor Digest"]
+    assert (second["status"], second["new"], second["updated"], second["entries"]) == (
+        "ok", 0, 1, 3,
+    )  # fmt: skip
+    assert path.read_bytes() == edited
+    assert _feeds_of(root)[ferry[0]] == ("Marrow Bay Ledger", "Harbor Digest")
+
+    # The feed state is lost (a cache that was not restored): every item is looked up.
+    (root / ".cache" / "briefing" / "feeds.json").unlink()
+    before = content_files(root)
+    third = ingest_cli(root, "r3.json")
+    assert sum(f["new"] for f in third.values()) == 0
+    assert third["Harbor Digest"]["updated"] == 1  # the turbine article, as before the edit
+    assert set(content_files(root)) == set(before)
 
 
 @pytest.mark.slow

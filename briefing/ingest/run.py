@@ -23,6 +23,7 @@ from ..store.content import ContentStore, Ledger, site_lock
 from ..store.identity import link_key
 from ..store.state import (
     FeedState,
+    delivered_key,
     entry_key,
     gone_since,
     load_states,
@@ -83,15 +84,24 @@ def fetch_one(
 
 
 def store_feed(
-    feed: Feed, fetched: Fetched, store: ContentStore, ledger: Ledger, now: datetime
-) -> tuple[FeedResult, list[Article]]:
-    """Parse one feed's bytes and store its new articles; known ones only gain the feed."""
+    feed: Feed,
+    fetched: Fetched,
+    store: ContentStore,
+    ledger: Ledger,
+    now: datetime,
+    delivered: frozenset[str] = frozenset(),
+) -> tuple[FeedResult, list[Article], tuple[str, ...] | None]:
+    """Parse one feed's bytes and store its new articles; known ones only gain the feed.
+    ``delivered`` (``FeedState.delivered``): the entries this feed's last body held, each
+    stored or given the feed then, so skipped now (a feed repeats most of its items run
+    after run; looking each one's article up costs reading the article cache). Returns the
+    entries of this body too (None when it had none to read)."""
     if fetched.not_modified:
-        return FeedResult(feed.name, "not-modified"), []
+        return FeedResult(feed.name, "not-modified"), [], None
     try:
         parsed = parse_feed(fetched.data, fetched.headers)
     except NotAFeedError as exc:
-        return FeedResult(feed.name, "failed", error=str(exc)), []
+        return FeedResult(feed.name, "failed", error=str(exc)), [], None
     ctx = FeedContext(
         feed=feed,
         base_url=parsed.link if fetched.url.startswith("file:") else fetched.url,
@@ -100,12 +110,17 @@ def store_feed(
     )
     new: list[Article] = []
     updated = skipped = 0
+    entries: list[str] = []
     try:
         for entry in parsed.entries:
             article = normalize_entry(entry, ctx, now)
             if article is None:
                 skipped += 1
                 continue
+            key = delivered_key(article.id)
+            entries.append(key)
+            if key in delivered:
+                continue  # stored, or given this feed, when the last body delivered it
             known = _known(ledger, article)
             if known is not None:
                 # Seen before (perhaps deleted by an editor): at most record this feed too.
@@ -126,7 +141,7 @@ def store_feed(
         skipped_entries=skipped,
         malformed=parsed.malformed,
     )
-    return result, new
+    return result, new, tuple(dict.fromkeys(entries))
 
 
 def _known(ledger: Ledger, article: Article) -> str | None:
@@ -230,18 +245,24 @@ def ingest(
                         retry_at = retry_time(outcome.retry_after, now)
                         validators: dict[str, str] = {}
                         body = ""
+                        delivered: tuple[str, ...] | None = None
                     else:
                         body = body_key(feed, outcome)
+                        delivered = None
                         if body and body == state.body:  # the same bytes as last time
                             result = FeedResult(feed.name, "not-modified")
                         else:
-                            result, stored = store_feed(feed, outcome, store, ledger, now)
+                            last = frozenset(state.delivered)
+                            result, stored, delivered = store_feed(
+                                feed, outcome, store, ledger, now, last
+                            )
                             new_paths.extend(a.path for a in stored)
                         validators = _validators(outcome, state)
                     result = replace(result, seconds=elapsed)
                     states[feed.name] = updated_state(
-                        state, result, now, validators, retry_at, entry_key(feed), body
-                    )
+                        state, result, now, validators, retry_at, entry_key(feed), body,
+                        delivered,
+                    )  # fmt: skip
                 _log_result(result)
                 results.append(result)
                 if on_result:

@@ -40,6 +40,9 @@ class FeedState:
     gone_since: str = ""  # UTC time the feed answered 410 Gone ...
     gone_entry: str = ""  # ... with its feeds.yml entry as this fingerprint (entry_key)
     body: str = ""  # fingerprint of the last body stored in full (ingest.body_key)
+    # The entries of that body (``delivered_key`` of each article id): each was stored then,
+    # or its article was known and given this feed. The next body's repeats need no look.
+    delivered: tuple[str, ...] = ()
 
 
 def entry_key(feed: Feed) -> str:
@@ -47,6 +50,12 @@ def entry_key(feed: Feed) -> str:
     the state's own key): editing the entry in any way clears a "gone" record."""
     entry = json.dumps([feed.url, list(feed.tags), feed.publisher], ensure_ascii=False)
     return hashlib.sha256(entry.encode()).hexdigest()[:16]
+
+
+def delivered_key(article_id: str) -> str:
+    """How ``FeedState.delivered`` names an entry: a short hash of its article id (ids may
+    be long URLs; a feed repeats a hundred of them)."""
+    return hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def gone_since(state: FeedState, feed: Feed) -> str:
@@ -97,7 +106,12 @@ def load_states(path: Path) -> dict[str, FeedState]:
     fields = set(FeedState.__dataclass_fields__)
     for name, values in raw.get("feeds", {}).items() if isinstance(raw, dict) else []:
         if isinstance(values, dict):
-            states[name] = FeedState(**{k: v for k, v in values.items() if k in fields})
+            known = {k: v for k, v in values.items() if k in fields}
+            delivered = known.get("delivered", [])
+            known["delivered"] = tuple(
+                v for v in (delivered if isinstance(delivered, list) else []) if isinstance(v, str)
+            )
+            states[name] = FeedState(**known)
     return states
 
 
@@ -114,10 +128,12 @@ def updated_state(
     retry_at: datetime | None = None,
     entry: str = "",
     body: str = "",
+    delivered: tuple[str, ...] | None = None,
 ) -> FeedState:
     """The feed's state after one run's result (a 429/503 counts as a failure). A 410 Gone
     is recorded with ``entry``, the fingerprint of the feed's entry that was fetched; a
-    success with ``body``, the fingerprint of what was stored (kept when "")."""
+    success with ``body``, the fingerprint of what was stored (kept when ""), and the
+    entries it ``delivered`` (kept when None: a 304, or the same bytes again)."""
     stamp = utc_iso(now)
     if result.failed or result.status == "skipped":
         gone = result.status == "gone"
@@ -135,6 +151,7 @@ def updated_state(
         etag=validators.get("etag", state.etag),
         last_modified=validators.get("last_modified", state.last_modified),
         body=body or state.body,
+        delivered=state.delivered if delivered is None else delivered,
         last_success=stamp,
         last_attempt=stamp,
         last_error="",
