@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -39,9 +40,14 @@ def test_an_incremental_build_of_few_pages_equals_a_full_build(
             f"\nCompare [the other report]({linked.name}) and"
             " [the archive](../../../archive/index.md).\n"
         )
-    incremental = run(root, "build")
+    incremental = run(root, "build", "-v")
     assert incremental.code == 0, incremental.err
     assert "incremental" in incremental.out
+    # MkDocs was handed files only for the pages this build writes (and the hand-written
+    # ones): the changed article, its story, the listings that show it; not every page.
+    made = re.search(r"docs files: (\d+), of which (\d+) made", incremental.err)
+    assert made is not None, incremental.err
+    assert 0 < int(made[2]) < int(made[1]) / 2
     full = run(root, "build", "--full", "--site-dir", str(tmp_path / "full"))
     assert full.code == 0, full.err
 
@@ -89,6 +95,24 @@ SEGMENTS = st.text(alphabet="abc-_.~09%:?#;/ ", min_size=0, max_size=8)
 def test_page_urls_are_mkdocs_own(site: str, parts: list[str], directory: bool) -> None:
     url = "/".join(parts) + ("/" if directory and parts else "")
     assert unbuilt._Urls(site).of(url) == _mkdocs_urls(site, url)
+
+
+NAMES = st.text(alphabet="abcXYZ-_.é %09", min_size=1, max_size=10)
+
+
+@given(
+    folders=st.lists(NAMES.filter(lambda n: n not in (".", "..")), max_size=3),
+    stem=st.one_of(st.sampled_from(["index", "README", "readme", "Index"]), NAMES),
+    directory_urls=st.booleans(),
+)
+def test_the_url_of_a_page_no_file_was_made_of_is_mkdocs_own(
+    folders: list[str], stem: str, directory_urls: bool
+) -> None:
+    from mkdocs.structure.files import File
+
+    src = "/".join([*folders, f"{stem}.md"])
+    expected = File(src, "/docs", "/site", directory_urls).url
+    assert unbuilt.page_url(src, directory_urls) == expected
 
 
 def test_pages_are_left_out_only_when_every_plugin_is_known() -> None:

@@ -50,7 +50,7 @@ def build(
     the pages, into ``target``. Engine and configuration errors become a BuildError."""
     engines.activate(engine)  # from here on, mkdocs.* is the engine's (ProperDocs' or MkDocs')
     from mkdocs import exceptions
-    from mkdocs.commands.build import build as engine_build
+    from mkdocs.commands import build as engine_build
     from mkdocs.config import load_config
 
     from .plugin import BriefingPlugin
@@ -58,20 +58,33 @@ def build(
     quiet = _DropDirtyWarning()
     build_log = logging.getLogger(f"{engine.name}.commands.build")
     build_log.addFilter(quiet)
+    engine_module: Any = engine_build  # its get_files is swapped for the build (below)
+    own_get_files = engine_module.get_files
     try:
         with _in_dir(root):
             config = load_config(
                 config_file=str(root / "mkdocs.yml"), strict=strict, site_dir=str(target)
             )
+            briefing = None
             for plugin in config.plugins.values():
                 if isinstance(plugin, BriefingPlugin):
                     plugin.request = request
-            engine_build(config, dirty=True)
+                    briefing = plugin
+
+            def get_files(config: Any) -> Any:
+                # The plugin's own list of the docs files where it knows what is written
+                # (``unbuilt.files_for``), MkDocs' walk otherwise.
+                found = briefing.files_for(config) if briefing is not None else None
+                return found if found is not None else own_get_files(config)
+
+            engine_module.get_files = get_files
+            engine_module.build(config, dirty=True)
     except exceptions.Abort as exc:
         raise BuildError(f"{engine.name} build failed: {exc}") from None
     except exceptions.ConfigurationError as exc:
         raise BuildError(f"mkdocs.yml: {exc}") from None
     finally:
+        engine_module.get_files = own_get_files
         build_log.removeFilter(quiet)
 
 

@@ -259,8 +259,17 @@ class BriefingPlugin(BasePlugin[BriefingConfig]):  # type: ignore[no-untyped-cal
                 for f in files
                 if f.is_documentation_page() and f.is_modified is _never and f not in deferred
             ]
-            files = self._hidden = unbuilt.HiddenFiles(files, unwritten)
+            files = self._hidden = unbuilt.HiddenFiles.hiding(files, unwritten)
         return files
+
+    def files_for(self, config: MkDocsConfig) -> Files | None:
+        """What MkDocs' ``get_files`` would find, for an incremental build in which the
+        unwritten pages are hidden anyway (``on_files``): only the files it may write are
+        made (``unbuilt.files_for``). None: MkDocs' own ``get_files``."""
+        changed = self.request.changed if self.request else None
+        if changed is None or not unbuilt.may_hide(config):
+            return None
+        return unbuilt.files_for(config, changed.__contains__, GENERATED)
 
     def on_template_context(
         self, context: TemplateContext, /, *, template_name: str, config: MkDocsConfig
