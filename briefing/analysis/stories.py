@@ -115,8 +115,10 @@ class Matcher:
         self.headline = {a.id: stems(a.title) for a in articles}
         self.snippet = {a.id: stems(a.title) | stems(a.snippet) for a in articles if a.snippet}
         self.plain = {a.id: plain_words(a.title) for a in articles}
-        self.idf = _idf(list(self.headline.values()), len(articles))
-        self.idf_snippet = _idf(list(self.snippet.values()), len(articles))
+        self._df_headline = Counter(w for doc in self.headline.values() for w in doc)
+        self._df_snippet = Counter(w for doc in self.snippet.values() for w in doc)
+        self.idf = _idf(self._df_headline, len(articles))
+        self.idf_snippet = _idf(self._df_snippet, len(articles))
 
     def stems_of(self, article: Article) -> frozenset[str]:
         """The stems compared: the headline's and the snippet's together when it has one."""
@@ -126,7 +128,17 @@ class Matcher:
         """The stems of an article that at most one article in 50 has (at least 20 may):
         those that can make two articles one story."""
         limit = max(20, total // 50)
-        df = Counter(w for aid in self.headline for w in self.snippet.get(aid, self.headline[aid]))
+        # How many articles each stem is compared in: the snippets' counts, and the
+        # headlines' of the articles without one.
+        if not self.snippet:  # a Google News briefing: no snippets
+            df = self._df_headline
+        elif len(self.snippet) == len(self.headline):
+            df = self._df_snippet
+        else:
+            df = self._df_snippet.copy()
+            df.update(
+                w for aid, doc in self.headline.items() if aid not in self.snippet for w in doc
+            )
         common = frozenset(w for w, n in df.items() if n > limit)
 
         def rare(article: Article) -> frozenset[str]:
@@ -152,8 +164,8 @@ class Matcher:
         return best
 
 
-def _idf(documents: list[frozenset[str]], n: int) -> dict[str, float]:
-    df = Counter(w for doc in documents for w in doc)
+def _idf(df: Mapping[str, int], n: int) -> dict[str, float]:
+    """Each word's inverse document frequency, from how many of ``n`` documents have it."""
     return {w: math.log((n + 1) / count) for w, count in df.items()}
 
 
