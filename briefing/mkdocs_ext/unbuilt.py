@@ -198,6 +198,10 @@ def page_url(src_uri: str, use_directory_urls: bool) -> str:
     return quote(dest)
 
 
+def _unmodified() -> bool:
+    return False
+
+
 def _file_sort_key(name: str) -> tuple[bool, str]:
     """MkDocs' order of the files of one folder: ``index`` and ``README`` first."""
     return (posixpath.splitext(name)[0] not in ("index", "README"), name)
@@ -223,7 +227,10 @@ def files_for(
     use_directory_urls = config.use_directory_urls
 
     def make(src_uri: str) -> File:
+        """A file this build does not write (a generated one not to rebuild), made when a
+        page links to it or the nav names it: never modified, as ``on_files`` marks it."""
         file = File(src_uri, docs_dir, config.site_dir, use_directory_urls)
+        file.is_modified = _unmodified  # type: ignore[method-assign]
         set_exclusions([file], config)
         return file
 
