@@ -184,18 +184,17 @@ class _Entry:
 def page_url(src_uri: str, use_directory_urls: bool) -> str:
     """The URL MkDocs gives the page of a Markdown file (``File.url``): ``a/b.md`` is
     ``a/b/`` (``a/b.html`` without directory URLs), ``a/index.md`` and ``a/README.md``
-    are ``a/``."""
-    parent, filename = posixpath.split(src_uri)
+    are ``a/``. String operations, not ``posixpath.join``: the sitemap asks it of every
+    page."""
+    parent, _, filename = src_uri.rpartition("/")
     stem = posixpath.splitext(filename)[0]
     name = "index" if stem == "README" else stem
-    if not use_directory_urls or name == "index":
-        dest = posixpath.join(parent, f"{name}.html")
-    else:
-        dest = posixpath.join(parent, name, "index.html")
-    folder, last = posixpath.split(dest)
-    if use_directory_urls and last == "index.html":
-        dest = f"{folder or '.'}/"
-    return quote(dest)
+    folder = f"{parent}/" if parent else ""
+    if not use_directory_urls:
+        return quote(f"{folder}{name}.html")
+    if name == "index":
+        return quote(folder or "./")
+    return quote(f"{folder}{name}/")
 
 
 def _unmodified() -> bool:
