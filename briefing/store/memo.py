@@ -32,6 +32,7 @@ class _Table:
 
 _TABLES: dict[str, _Table] = {}
 _STORES: dict[Path, Shards] = {}  # shards of {table: {text: result}}, by cache folder
+_TAKEN: dict[Shards, frozenset[str]] = {}  # the tables each store was taken into by ``load``
 
 
 def memoized(function: Callable[[str], R]) -> Callable[[str], R]:
@@ -69,6 +70,8 @@ def load(cache_dir: Path) -> None:
     result}}`` for the texts that hash to it, so loading is one dictionary update per table
     and shard."""
     store = _store(cache_dir)
+    if _TAKEN.get(store, frozenset()) >= _TABLES.keys():
+        return  # taken in already by this process (``publish`` loads it ahead of analyze)
     saved: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
     with gc_paused():
         for index in range(COUNT):
@@ -78,6 +81,7 @@ def load(cache_dir: Path) -> None:
         for name, table in _TABLES.items():
             table.results = {**saved[name], **table.results}
             table.fresh.clear()
+    _TAKEN[store] = frozenset(_TABLES)
 
 
 def save(cache_dir: Path, texts: Collection[str]) -> None:
