@@ -133,12 +133,17 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .pipeline import build
-
     sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
     config = _with_engine(args, _site(args))
     site_dir = Path(args.site_dir).resolve() if args.site_dir else None
-    rendered, built = build(config, site_dir, full=args.full)
+    return _build(config, site_dir, full=args.full)
+
+
+def _build(config: SiteConfig, site_dir: Path | None, full: bool) -> int:
+    """``briefing build``: render, build, and say where the site is and how big."""
+    from .pipeline import build
+
+    rendered, built = build(config, site_dir, full=full)
     report_skipped(rendered.errors, in_github_actions())
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
@@ -223,6 +228,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     if args.retries < 0:
         raise UsageError("--retries must be 0 or more")
+    if args.build:
+        sitesize.limit()  # as ``briefing build``: fails before anything is fetched
+        _with_engine(args, _site(args))
     author = args.author or BOT
     options = PublishOptions(
         args.push, args.remote, args.branch, args.retries, author, read=not args.no_read
@@ -250,7 +258,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f" {plural(len(report.ingest.results), 'feed')} ({len(report.ingest.failed)} failed;"
         f" analyze: {report.analyze.status}): {committed}{pushed} in {report.seconds:.1f} s"
     )
-    return OK
+    if not args.build:
+        return OK
+    # What ``briefing build`` does next, here: the articles publish loaded are still cached in
+    # this process (checked against the files), so the briefing is not started and read again.
+    from .store import memo
+
+    memo.release()  # analyze's text tables: the build needs none of them
+    return _build(_with_engine(args, _site(args)), None, full=False)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -360,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-read", action="store_true",
         help="do not read the new articles' pages (as read: false under extra.briefing)",
     )  # fmt: skip
+    p.add_argument(
+        "--build", action="store_true",
+        help="then build the site as `briefing build` does, in this process (the scheduled run)",
+    )  # fmt: skip
+    p.add_argument("--engine", choices=tuple(ENGINES), help=engine_help)
     p = sub.add_parser(
         "new", help="Create a new briefing repository in DIR (like mkdocs new).",
         description="Create a new briefing repository in DIR (like mkdocs new).",

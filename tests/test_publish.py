@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEMO, run
+from conftest import DEMO, run, tree
 
 pytestmark = pytest.mark.slow
 
@@ -111,6 +111,29 @@ def test_first_run_commits_new_articles_and_a_second_run_commits_nothing(repos: 
     assert "published 0 new articles" in out and "nothing to commit" in out
     assert repos.origin_head() == head
     assert git(repos.bot, "rev-parse", "HEAD") == head
+
+
+def test_publish_with_build_builds_what_briefing_build_builds_after_it(repos: Repos) -> None:
+    """The scheduled run is one command (``publish --push --build``): the site it builds in
+    the same process, from the articles publish loaded, is the one ``briefing build`` makes
+    of the same commit; a run with nothing new has nothing to build."""
+    code, out, err = repos.publish("--build")
+    assert code == 0, err
+    assert "published" in out and "pushed (attempt 1)" in out
+    assert "built site/ (full" in out  # the first build in this clone
+    git(repos.editor, "pull", "--quiet", "origin", "main")
+    state = repos.editor / ".cache" / "briefing"
+    state.mkdir(parents=True)  # the feed-health page shows the feeds' state: the same
+    shutil.copy2(repos.bot / ".cache" / "briefing" / "feeds.json", state / "feeds.json")
+    built = run(repos.editor, "build")
+    assert built.code == 0, built.err
+    ours, theirs = tree(repos.bot / "site"), tree(repos.editor / "site")
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in ours if ours[name] != theirs[name]] == []
+
+    code, out, err = repos.publish("--build")
+    assert code == 0, err
+    assert "nothing to commit" in out and "nothing changed" in out
 
 
 def test_what_is_staged_outside_content_is_left_staged_and_uncommitted(repos: Repos) -> None:

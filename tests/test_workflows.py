@@ -150,10 +150,16 @@ def test_publish_workflow_does_everything_in_one_run_without_racing() -> None:
     assert publish["concurrency"]["cancel-in-progress"] is False
     steps = publish["jobs"]["publish"]["steps"]
     runs = [s.get("run", s.get("uses", "")) for s in steps]
-    assert any(r.startswith("briefing publish --push") for r in runs)
-    order = [i for i, r in enumerate(runs) if "publish --push" in r or r == "briefing build"]
-    assert order == sorted(order) and len(order) == 2  # publish, then build
-    assert runs[-1].startswith("actions/upload-pages-artifact@")
+    # One command publishes and builds (the briefing is read once per run), with the site's
+    # address from configure-pages, before the artifact is uploaded.
+    [publishing] = [i for i, r in enumerate(runs) if r.startswith("briefing publish --push")]
+    assert runs[publishing].endswith(" --build")
+    assert "briefing build" not in runs
+    pages = next(i for i, r in enumerate(runs) if r.startswith("actions/configure-pages@"))
+    assert pages < publishing
+    env = steps[publishing]["env"]
+    assert env["BRIEFING_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    assert runs[-1].startswith("actions/upload-pages-artifact@") and publishing == len(runs) - 2
     assert publish["jobs"]["deploy"]["needs"] == "publish"
     assert publish["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
 

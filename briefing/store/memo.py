@@ -84,6 +84,16 @@ def load(cache_dir: Path) -> None:
     _TAKEN[store] = frozenset(_TABLES)
 
 
+def release() -> None:
+    """Let go of every table's results in this process (a command that goes on to other work
+    after ``save``): a memoized function works them out again if asked."""
+    for table in _TABLES.values():
+        table.results = {}
+        table.fresh.clear()
+    _TAKEN.clear()
+    _STORES.clear()
+
+
 def save(cache_dir: Path, texts: Collection[str]) -> None:
     """Keep the results for ``texts`` (the briefing's headlines and snippets): those of
     articles that are gone are dropped. Only the shards holding new or dropped texts are
