@@ -195,7 +195,7 @@ def publish(
     # git looks at every file of content/ (after a fresh clone, by reading them): meanwhile,
     # what analyze reads first is loaded here.
     status = git.start("status", "--porcelain", "--", content)
-    _preload_memo(root.resolve() / CACHE_DIR)  # config.cache_dir, as load_site will make it
+    _preload_memo(root / CACHE_DIR)
     code, changes = status()
     if code:
         raise PublishError(f"git status failed: {changes or f'exit {code}'}")

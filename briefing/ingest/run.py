@@ -240,15 +240,14 @@ def ingest(
                 else:
                     outcome, elapsed = futures[feed.name].result()
                     retry_at = None
+                    delivered: tuple[str, ...] | None = None  # kept unless a body is read
                     if isinstance(outcome, FetchError):
                         result = FeedResult(feed.name, outcome.status, error=str(outcome))
                         retry_at = retry_time(outcome.retry_after, now)
                         validators: dict[str, str] = {}
                         body = ""
-                        delivered: tuple[str, ...] | None = None
                     else:
                         body = body_key(feed, outcome)
-                        delivered = None
                         if body and body == state.body:  # the same bytes as last time
                             result = FeedResult(feed.name, "not-modified")
                         else:

@@ -57,7 +57,7 @@ def _format() -> tuple[int, str]:
 
 
 def _store(cache_dir: Path) -> Shards:
-    folder = cache_dir / FOLDER
+    folder = (cache_dir / FOLDER).resolve()  # one store per folder, however it is named
     store = _STORES.get(folder)
     if store is None:
         store = _STORES[folder] = Shards(folder, _format())
