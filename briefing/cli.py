@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .build import sitesize
@@ -33,6 +33,10 @@ from .console import (
 from .errors import BriefingError, ConfigErrors, UsageError
 from .mkdocs_ext.engines import ENGINES
 from .models import SiteConfig
+
+if TYPE_CHECKING:
+    from .build.site import BuildReport
+    from .pages.render import RenderResult
 
 log = logging.getLogger("briefing")
 
@@ -143,7 +147,10 @@ def _build(config: SiteConfig, site_dir: Path | None, full: bool) -> int:
     """``briefing build``: render, build, and say where the site is and how big."""
     from .pipeline import build
 
-    rendered, built = build(config, site_dir, full=full)
+    return _say_built(*build(config, site_dir, full=full))
+
+
+def _say_built(rendered: RenderResult, built: BuildReport) -> int:
     report_skipped(rendered.errors, in_github_actions())
     shown = os.path.relpath(built.site_dir, Path.cwd())
     r = rendered.report
@@ -236,7 +243,32 @@ def cmd_publish(args: argparse.Namespace) -> int:
         args.push, args.remote, args.branch, args.retries, author, read=not args.no_read
     )
     limits = Limits(deadline=args.timeout, read_timeout=min(20.0, args.timeout))
-    report = publish(Path(args.root), datetime.now(UTC), options, limits)
+    # With --build, what ``briefing build`` does next is done here, while the commit is
+    # pushed: the articles publish loaded are still cached in this process (checked against
+    # the files), so the briefing is not started and read again.
+    built: list[tuple[RenderResult, BuildReport]] = []
+    failed: list[Exception] = []
+
+    def build_site() -> None:
+        from .pipeline import build
+        from .store import memo
+
+        memo.release()  # analyze's text tables: the build needs none of them
+        try:
+            built[:] = [build(_with_engine(args, _site(args)), None, full=False)]
+        except Exception as exc:  # said after publish's own report, once the push is done
+            failed.append(exc)
+
+    def prepare(config: SiteConfig) -> None:
+        from .pipeline import prepare_build
+
+        prepare_build(_with_engine(args, config))
+
+    report = publish(
+        Path(args.root), datetime.now(UTC), options, limits,
+        while_pushing=build_site if args.build else None,
+        while_ingesting=prepare if args.build else None,
+    )  # fmt: skip
     # Warnings, not errors: a dead feed must not stop the deploy of everything else.
     prefix = "::warning::" if in_github_actions() else ""
     for result in report.ingest.failed:
@@ -258,14 +290,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f" {plural(len(report.ingest.results), 'feed')} ({len(report.ingest.failed)} failed;"
         f" analyze: {report.analyze.status}): {committed}{pushed} in {report.seconds:.1f} s"
     )
+    if failed:
+        raise failed[0]
     if not args.build:
         return OK
-    # What ``briefing build`` does next, here: the articles publish loaded are still cached in
-    # this process (checked against the files), so the briefing is not started and read again.
-    from .store import memo
-
-    memo.release()  # analyze's text tables: the build needs none of them
-    return _build(_with_engine(args, _site(args)), None, full=False)
+    if report.push_attempts > 1:  # pushed on top of an editor's commit: build what was pushed
+        build_site()
+        if failed:
+            raise failed[0]
+    return _say_built(*built[0])
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -87,6 +87,26 @@ def build(
     return rendered, build_site(config, site_dir, full=full, loaded=loaded)
 
 
+def prepare_analyze() -> None:
+    """Load ahead what ``analyze_site`` needs whatever the briefing holds: its modules and the
+    offline drafts' template. ``publish`` calls it while its forked ingest runs, time this
+    process would otherwise spend waiting."""
+    from .analysis import llm, run  # noqa: F401 - imported for later
+
+    run.prepare()
+
+
+def prepare_build(config: SiteConfig) -> None:
+    """Load ahead what ``build`` needs: the page templates, the engine, and the plugins and
+    Markdown extensions mkdocs.yml names. ``publish --build`` calls it while its forked ingest
+    runs. Nothing is built or written; a problem is left for the build to report."""
+    from .build.site import prepare
+    from .pages import render
+
+    render.prepare()
+    prepare(config)
+
+
 def analyze_site(
     config: SiteConfig, refresh: bool, analyzer: str, env: Mapping[str, str]
 ) -> AnalyzeReport:

@@ -29,6 +29,7 @@ from .ingest.fetch import Limits
 from .ingest.run import IngestReport
 from .models import CACHE_DIR, SiteConfig
 from .pipeline import ingest_site
+from .store.cache import RACY_NS, Vouched
 
 if TYPE_CHECKING:
     from .ingest.read import ReadReport
@@ -143,10 +144,18 @@ def _rebase_onto_remote(git: Git, options: PublishOptions) -> None:
         raise PublishError(msg)
 
 
-def _push(git: Git, options: PublishOptions) -> int:
-    """Push HEAD to the branch; when rejected, rebase on what is there and try again."""
+def _start_push(git: Git, options: PublishOptions) -> Callable[[], tuple[int, str]]:
+    return git.start("push", "--quiet", options.remote, f"HEAD:{options.branch}")
+
+
+def _push(
+    git: Git, options: PublishOptions, started: Callable[[], tuple[int, str]] | None = None
+) -> int:
+    """Push HEAD to the branch; when rejected, rebase on what is there and try again.
+    ``started``: the first push, already under way (``_start_push``)."""
     for attempt in range(1, options.retries + 2):
-        code, out = git.try_run("push", "--quiet", options.remote, f"HEAD:{options.branch}")
+        pushing = started if attempt == 1 and started else _start_push(git, options)
+        code, out = pushing()
         if code == 0:
             return attempt
         log.warning("push %d rejected (%s); rebasing on %s", attempt, out, options.branch)
@@ -185,8 +194,19 @@ def publish(
     options: PublishOptions,
     limits: Limits | None = None,
     analyze: Callable[[Path], AnalyzeOutcome] = run_analyze,
+    while_pushing: Callable[[], object] | None = None,
+    while_ingesting: Callable[[SiteConfig], object] | None = None,
 ) -> PublishReport:
-    """Ingest, analyze, commit ``content/`` if it changed, and (with ``push``) push it."""
+    """Ingest, analyze, commit ``content/`` if it changed, and (with ``push``) push it.
+
+    ``while_pushing`` (``publish --build``: the site's build) is called once the commit is
+    made, while its push is under way: a push to GitHub takes a second or two, which the
+    build no longer waits for. It must not touch the repository. The push is finished after
+    it returns or raises, so a failed build never leaves a commit unpushed. A push that is
+    rejected (an editor pushed meanwhile) is retried on top of theirs after it, as always:
+    ``PublishReport.push_attempts`` > 1 then says that the commit pushed is not the one
+    ``while_pushing`` saw. ``while_ingesting`` (``publish --build``: loading what the build
+    needs) is called with the site's configuration while ingest runs in another process."""
     started = time.monotonic()
     # The bot is the committer of everything this run writes, rebased commits included.
     git = Git(root, env=_identity(options.author))
@@ -194,20 +214,26 @@ def publish(
     content = os.path.relpath((root / "content").resolve(), top.resolve())
     # git looks at every file of content/ (after a fresh clone, by reading them): meanwhile,
     # what analyze reads first is loaded here.
+    before_ns = time.time_ns() - RACY_NS
     status = git.start("status", "--porcelain", "--", content)
+    listed = git.start("ls-files", "--stage", "-v", "-z", "--full-name", "--", content)
     _preload_memo(root / CACHE_DIR)
     code, changes = status()
+    index = listed()
     if code:
         raise PublishError(f"git status failed: {changes or f'exit {code}'}")
     if changes:
         msg = f"{content}/ has uncommitted changes: commit or discard them before publishing"
         raise PublishError(msg)
+    # content/ is as git's index says: what the article cache need not read again to know.
+    at = os.path.relpath(root.resolve(), top.resolve())
+    vouched = Vouched(_index_blobs(*index, at), before_ns)
     if options.push:
         # Start from the newest branch, so ingest sees every editor's deletion and edit.
         _rebase_onto_remote(git, options)
 
     config = load_site(root)  # after the sync: an editor may have changed the feeds
-    report = _ingest_while_loading(config, now, limits)
+    report = _ingest_while_loading(config, now, limits, vouched, while_ingesting)
     read, read_error = _read(config, now) if options.read else (None, "")
     analyzed = analyze(config.root)
     if analyzed.status == "failed":
@@ -227,28 +253,50 @@ def publish(
         commit = git.run("rev-parse", "HEAD")
 
     attempts = 0
-    if options.push:
-        ahead = git.run("rev-list", "--count", "FETCH_HEAD..HEAD")
-        if ahead != "0":
-            attempts = _push(git, options)
+    pushing = None
+    if options.push and git.run("rev-list", "--count", "FETCH_HEAD..HEAD") != "0":
+        pushing = _start_push(git, options)
+    meanwhile = 0.0  # not publish's own time
+    try:
+        if while_pushing is not None:
+            began = time.monotonic()
+            while_pushing()
+            meanwhile = time.monotonic() - began
+    finally:
+        if pushing is not None:
+            attempts = _push(git, options, pushing)
             commit = git.run("rev-parse", "HEAD") if commit else commit
-    seconds = time.monotonic() - started
+    seconds = time.monotonic() - started - meanwhile
     return PublishReport(
         report, analyzed, changed, commit, attempts > 0, attempts, seconds, read, read_error
     )
 
 
-def _ingest_while_loading(config: SiteConfig, now: datetime, limits: Limits | None) -> IngestReport:
+def _ingest_while_loading(
+    config: SiteConfig,
+    now: datetime,
+    limits: Limits | None,
+    vouched: Vouched | None = None,
+    meanwhile: Callable[[SiteConfig], object] | None = None,
+) -> IngestReport:
     """Ingest in a forked process (``parallel.background``) while this one loads what
-    analyze reads next: the parsed articles. Fetching and parsing the feeds and loading the
-    cache each take a good part of a scheduled run and need nothing of each other, so the
-    run waits for the longer of them, not for both. The cache is checked against the files
-    when analyze asks it (``ArticleCache.get``), so what ingest writes meanwhile is read as
-    it is then; a failed or unforkable child ingests here."""
+    analyze reads next: the parsed articles, then the modules and templates it needs (and
+    ``meanwhile``'s). Fetching and parsing the feeds and loading the cache each take a good
+    part of a scheduled run and need nothing of each other, so the run waits for the longer
+    of them, not for both. The cache is checked against the files when analyze asks it
+    (``ArticleCache.get``), so what ingest writes meanwhile is read as it is then; a failed
+    or unforkable child ingests here."""
     from .parallel import background
+    from .pipeline import prepare_analyze
 
     ingested = background(lambda: ingest_site(config, now, limits))
-    _preload_articles(config)
+    _preload_articles(config, vouched)
+    prepare_analyze()
+    if meanwhile is not None:
+        try:
+            meanwhile(config)
+        except Exception:  # only loading ahead: the stage that needs it says what is wrong
+            log.debug("loading ahead failed", exc_info=True)
     return ingested()
 
 
@@ -264,13 +312,29 @@ def _preload_memo(cache_dir: Path) -> None:
         log.debug("preloading the text memo failed", exc_info=True)
 
 
-def _preload_articles(config: SiteConfig) -> None:
+def _index_blobs(code: int, listed: str, root: str) -> dict[str, str]:
+    """``{path relative to the site root: blob hash}`` from ``git ls-files --stage -v -z
+    --full-name`` run at the repository's ``root`` (relative to its top): the files git
+    checks (not those marked assume-unchanged or skip-worktree), merged (stage 0)."""
+    if code:
+        return {}
+    prefix = "" if root == "." else f"{root}/"
+    blobs = {}
+    for record in listed.split("\0"):
+        info, _, path = record.partition("\t")
+        fields = info.split(" ")  # tag, mode, blob, stage
+        if len(fields) == 4 and fields[0] == "H" and fields[3] == "0" and path.startswith(prefix):
+            blobs[path[len(prefix) :]] = fields[2]
+    return blobs
+
+
+def _preload_articles(config: SiteConfig, vouched: Vouched | None = None) -> None:
     """The parsed articles analyze loads (``ContentStore.load_all``), read ahead; never
     fatal."""
     from .store.content import ContentStore
 
     try:
-        ContentStore(config).preload()
+        ContentStore(config).preload(vouched)
     except Exception:
         log.debug("preloading the articles failed", exc_info=True)
 

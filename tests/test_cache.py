@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 from briefing.analysis.draft import names_in, prime_memo, stems, texts_of
 from briefing.config import load_site
 from briefing.models import Article
+from briefing.publish import _index_blobs
 from briefing.store import cache, memo, shards
 from briefing.store.content import ContentStore
 
@@ -154,6 +157,67 @@ def test_a_preload_reads_ahead_all_but_files_changed_within_the_racy_window(
     truth = {a.path: a for a in (store.read(p) for p in store.article_files())}
     assert {a.path: a for a in articles} == truth
     assert "A late line." in truth[edited_key].body
+
+
+def test_a_preload_takes_the_blob_hashes_git_vouches_for_instead_of_reading_the_files(
+    root: Path, tmp_path: Path
+) -> None:
+    """A fresh clone gives every file a new time; publish takes each file's blob hash from
+    git's index (``git ls-files``, right after ``git status`` found content/ clean) instead of
+    reading and hashing the file. Only files last changed before that status are taken on
+    git's word, and only where the cache holds exactly that blob: the rest are read."""
+    Loader(root)()  # the cache of a first run
+    clone = tmp_path / "clone"
+    shutil.copytree(root, clone, copy_function=shutil.copy)
+    paths = sorted((clone / "content" / "articles").rglob("*.md"))
+    edited_early, edited_late = paths[1], paths[4]
+    for path in (edited_early, edited_late):
+        path.write_text(path.read_text(encoding="utf-8") + "\nAn edit.\n", "utf-8")
+    for path in paths:  # checked out a while ago, as on a runner
+        if path != edited_late:
+            os.utime(path, ns=(time.time_ns() - 10**10,) * 2)
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "--quiet"], ["add", "content"]):
+        subprocess.run(["git", *args], cwd=clone, env=env, check=True, capture_output=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "--stage", "-v", "-z", "--full-name", "--", "content"],
+        cwd=clone, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    blobs = _index_blobs(0, listed.stdout, ".")
+    assert len([k for k in blobs if k.startswith("content/articles/")]) == len(paths) > 20
+    # edited_late changed after git looked (its time is after ``before_ns``).
+    vouched = cache.Vouched(blobs, time.time_ns() - 5 * 10**9)
+    store = ContentStore(load_site(clone))
+    site = store.config
+    cache._MEMO.clear()
+    opened: list[str] = []
+    articles_dir = str(clone / "content" / "articles")
+    watching = True  # an audit hook stays for the life of the process: it stops looking
+
+    def audit(event: str, args: tuple[object, ...]) -> None:
+        if watching and event == "open" and str(args[0]).startswith(articles_dir):
+            opened.append(Path(str(args[0])).name)
+
+    sys.addaudithook(audit)
+    try:
+        cache.preload_articles(
+            site.cache_dir, site.root, store._article_paths(), store.parse, vouched
+        )
+        # Not read: every file git vouched for, but the one whose blob the cache lacks (an
+        # edit git saw) and the one changed since (it is left to the load, like any file
+        # changed within the racy window).
+        assert opened == [edited_early.name]
+        articles, errors = cache.load_articles(
+            site.cache_dir, site.root, store._article_paths(), store.parse
+        )
+        assert opened == [edited_early.name, edited_late.name]
+    finally:
+        watching = False
+    assert errors == []
+    truth = {a.path: a for a in (store.read(p) for p in store.article_files())}
+    assert {a.path: a for a in articles} == truth
+    assert all("An edit." in truth[p.relative_to(clone).as_posix()].body
+               for p in (edited_early, edited_late))  # fmt: skip
 
 
 def test_torn_foreign_or_half_written_caches_give_the_files_articles(root: Path) -> None:

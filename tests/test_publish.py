@@ -121,21 +121,27 @@ def test_publish_with_build_builds_what_briefing_build_builds_after_it(repos: Re
     assert code == 0, err
     assert "published" in out and "pushed (attempt 1)" in out
     assert "built site/ (full" in out  # the first build in this clone
-    git(repos.editor, "pull", "--quiet", "origin", "main")
-    state = repos.editor / ".cache" / "briefing"
-    state.mkdir(parents=True)  # the feed-health page shows the feeds' state: the same
-    shutil.copy2(repos.bot / ".cache" / "briefing" / "feeds.json", state / "feeds.json")
-    built = run(repos.editor, "build")
-    assert built.code == 0, built.err
-    ours, theirs = tree(repos.bot / "site"), tree(repos.editor / "site")
-    assert sorted(ours) == sorted(theirs)
-    assert [name for name in ours if ours[name] != theirs[name]] == []
+    assert out.index("published") < out.index("built site/")  # said in the order done
+    assert_site_is_built_from_origin(repos)
 
     code, out, err = repos.publish("--build")
     assert code == 0, err
     assert "nothing to commit" in out
     # Only the feed-health page may change: it says when the feeds were last fetched.
     assert "(nothing changed:" in out or "(incremental, 1 rebuilt:" in out, out
+
+
+def assert_site_is_built_from_origin(repos: Repos) -> None:
+    """The bot's site/ is what ``briefing build`` makes of origin's main, byte for byte."""
+    git(repos.editor, "pull", "--quiet", "origin", "main")
+    state = repos.editor / ".cache" / "briefing"
+    state.mkdir(parents=True, exist_ok=True)  # the feed-health page shows the feeds' state
+    shutil.copy2(repos.bot / ".cache" / "briefing" / "feeds.json", state / "feeds.json")
+    built = run(repos.editor, "build")
+    assert built.code == 0, built.err
+    ours, theirs = tree(repos.bot / "site"), tree(repos.editor / "site")
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in ours if ours[name] != theirs[name]] == []
 
 
 def test_what_is_staged_outside_content_is_left_staged_and_uncommitted(repos: Repos) -> None:
@@ -264,3 +270,40 @@ def test_a_race_past_the_retries_fails_cleanly(repos: Repos, tmp_path: Path) -> 
     assert repos.origin_head() == editors_commit  # the editor's push stands
     assert not (repos.bot / ".git" / "rebase-merge").exists()
     assert git(repos.bot, "status", "--porcelain") == ""  # committed locally, nothing lost
+
+
+def test_publish_with_build_after_a_race_builds_what_it_pushed(
+    repos: Repos, tmp_path: Path
+) -> None:
+    """The build runs while the commit is pushed; when the push is rejected (an editor pushed
+    meanwhile) and retried on top of the editor's commit, the site is built again from it."""
+    edited, editors_commit = prepare_race(repos, tmp_path)
+
+    code, out, err = repos.publish("--build")
+
+    assert code == 0, err
+    assert (tmp_path / "raced").exists() and "pushed (attempt 2)" in out
+    assert git(repos.origin, "rev-parse", "main~1") == editors_commit
+    page = next((repos.bot / "site" / "articles").rglob(f"{edited.stem}/index.html"))
+    assert "Łódź note." in page.read_text(encoding="utf-8")  # the editor's analysis
+    assert_site_is_built_from_origin(repos)
+
+
+def test_a_build_that_fails_still_pushes_what_publish_committed(repos: Repos) -> None:
+    """``publish --build`` pushes while it builds: a build that fails (here a strict MkDocs
+    build refusing a broken link an editor committed) is reported, and the run's commit is
+    pushed all the same."""
+    git(repos.editor, "pull", "--quiet", "origin", "main")
+    about = repos.editor / "docs" / "about.md"
+    about.write_text(about.read_text("utf-8") + "\n[Gone](nowhere.md)\n", encoding="utf-8")
+    git(repos.editor, "commit", "--quiet", "-am", "A link to a page that is not there")
+    git(repos.editor, "push", "--quiet", "origin", "main")
+
+    code, out, err = repos.publish("--build")
+
+    assert code != 0
+    assert "pushed (attempt 1)" in out and "nowhere.md" in err, (out, err)
+    assert "built site/" not in out
+    head = repos.origin_head()
+    assert git(repos.bot, "rev-parse", "HEAD") == head
+    assert git(repos.origin, "log", "-1", "--format=%s", "main").startswith("Publish: ")

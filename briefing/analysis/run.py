@@ -21,7 +21,7 @@ from ..store.content import ContentStore, site_lock
 from ..store.files import Batch, atomic_write
 from ..store.frontmatter import updated_text
 from . import stories
-from .draft import OFFLINE, Briefing, draft, prime_memo, texts_of
+from .draft import ENV, OFFLINE, Briefing, draft, prime_memo, texts_of
 from .editorial import DRAFT, NONE, REVIEWED, editorial, is_offline, text_hash
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,11 @@ class AnalyzeReport:
     by_model: int = 0  # drafts written by the model (new ones and upgraded offline drafts)
     backlog: int = 0  # offline drafts the model could still upgrade
     model: str = ""  # the model's id, when one was configured
+
+
+def prepare() -> None:
+    """Compile the offline drafts' template ahead of the first draft (``pipeline``)."""
+    ENV.get_template("analysis.md.j2")
 
 
 def read_since(article: Article) -> bool:

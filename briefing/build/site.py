@@ -217,6 +217,11 @@ class Loaded:
         return articles
 
 
+def prepare(config: SiteConfig) -> None:
+    """Import what ``build_site`` imports in this process (``pipeline.prepare_build``)."""
+    builds.prepare(engines.get(config.engine), config.root)
+
+
 def build_site(
     config: SiteConfig,
     site_dir: Path | None = None,

@@ -88,6 +88,28 @@ def build(
         build_log.removeFilter(quiet)
 
 
+def prepare(engine: engines.Engine, root: Path) -> None:
+    """Import what a build of the site at ``root`` imports: the engine, the briefing plugin,
+    and the plugins, Markdown extensions and theme its mkdocs.yml names (by loading the
+    configuration once, silently, and dropping it). Nothing is built; any problem is left
+    for the build to report."""
+    if not engines.usable_here(engine):
+        return  # the build runs in a process of its own (``build.site``)
+    engines.activate(engine)
+    from mkdocs.commands import build as engine_build  # noqa: F401 - imported for later
+    from mkdocs.config import load_config
+
+    from . import plugin  # noqa: F401 - imported for later
+
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # the build says what is wrong with mkdocs.yml, once
+    try:
+        with _in_dir(root), contextlib.suppress(Exception):
+            load_config(config_file=str(root / "mkdocs.yml"))
+    finally:
+        logging.disable(before)
+
+
 def serve(engine: engines.Engine, root: Path, dev_addr: str | None = None) -> None:
     """Preview the site with live reload: the plugin watches ``content/`` and renders the
     pages again before each rebuild while it serves."""

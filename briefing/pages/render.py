@@ -143,6 +143,12 @@ def _article_pages(
     return result
 
 
+def prepare() -> None:
+    """Compile the page templates ahead of a render (``pipeline.prepare_build``)."""
+    for name in ENV.list_templates(extensions=["j2"]):
+        ENV.get_template(name)
+
+
 def newest_first(articles: list[Article]) -> list[Article]:
     """Newest first; ties broken by id so the order never depends on the file system."""
     return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)

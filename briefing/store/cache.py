@@ -20,7 +20,8 @@ import logging
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
@@ -99,6 +100,21 @@ def _read(path: Path) -> dict[str, Stamp]:
     return data[1] if isinstance(data[1], dict) else {}
 
 
+@dataclass(frozen=True)
+class Vouched:
+    """Files whose git blob hash git has just vouched for, so they need not be read to be
+    found in the cache: ``publish`` takes them from git's index (``git ls-files``) right
+    after ``git status`` found ``content/`` clean. A fresh checkout gives every file a new
+    modification time; without this, each would be read and hashed again (a second at
+    100,000 articles). Only a file last modified before ``before_ns`` (before that status
+    began, less ``RACY_NS``) is taken on git's word, and only when the cache holds what was
+    parsed from exactly that blob: a file changed since, or one git converts (line endings),
+    is read as ever."""
+
+    blobs: Mapping[str, str]  # path relative to the site root -> blob hash in git's index
+    before_ns: int
+
+
 class ArticleCache:
     """The article cache of one site root: ``get`` a file's parsed article, ``save`` once.
 
@@ -124,10 +140,12 @@ class ArticleCache:
         self.parsed = 0  # files read and parsed (not found in the cache)
         self.now_ns = time.time_ns()
 
-    def get(self, path: Path | str, settled_only: bool = False) -> Entry | None:
+    def get(
+        self, path: Path | str, settled_only: bool = False, vouched: Vouched | None = None
+    ) -> Entry | None:
         """The entry of one file under the root (None when it does not exist). With
         ``settled_only``, a file that would have to be read and changed within ``RACY_NS``
-        is not read (None): ``preload_articles``."""
+        is not read (None): ``preload_articles``. ``vouched``: see ``Vouched``."""
         try:
             stat = os.stat(path)  # noqa: PTH116 - no Path objects in the hot loop
         except FileNotFoundError:
@@ -138,6 +156,14 @@ class ArticleCache:
             stored = self.values.get(key)
             if stored is not None and stored[0] == hit[2]:
                 return (*hit, stored[1])
+        if vouched is not None and stat.st_mtime_ns < vouched.before_ns:
+            blob = vouched.blobs.get(key)
+            stored = self.values.get(key)
+            if blob is not None and stored is not None and stored[0] == blob:
+                stamp = (stat.st_mtime_ns, stat.st_size, blob)
+                self.index[key] = stamp
+                self.changed = True
+                return (*stamp, stored[1])
         if settled_only and self.now_ns - stat.st_mtime_ns <= RACY_NS:
             return None
         try:
@@ -200,18 +226,21 @@ def source_hash(article: Article) -> str | None:
     return hit[1] if hit is not None and hit[0] is article else None
 
 
-def preload_articles(cache_dir: Path, root: Path, files: list[str], parse: Parse) -> None:
+def preload_articles(
+    cache_dir: Path, root: Path, files: list[str], parse: Parse, vouched: Vouched | None = None
+) -> None:
     """Read ahead what the next ``load_articles`` of this process reads (``publish`` does
     while ingest runs in another process): the cache's index and every shard, and each file
-    as ``load_articles`` checks it, except a file changed within ``RACY_NS`` that would have
-    to be read: its entry would be marked to be read again by the next look (a fresh clone's
-    files, seconds old), so it is left to that look. Nothing is dropped from the cache."""
+    as ``load_articles`` checks it (or as git vouches for it), except a file changed within
+    ``RACY_NS`` that would have to be read: its entry would be marked to be read again by the
+    next look (a fresh clone's files, seconds old), so it is left to that look. Nothing is
+    dropped from the cache."""
     cache = ArticleCache(cache_dir, root, parse)
     with gc_paused():
         for index in range(COUNT):
             cache.values.shard(index)
         for path in files:
-            cache.get(path, settled_only=True)
+            cache.get(path, settled_only=True, vouched=vouched)
     cache.save()
 
 

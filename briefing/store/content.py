@@ -23,7 +23,7 @@ from slugify import slugify
 
 from ..errors import ContentError, LockedError
 from ..models import Article, SiteConfig
-from .cache import ArticleCache, load_articles, preload_articles
+from .cache import ArticleCache, Vouched, load_articles, preload_articles
 from .files import atomic_write
 from .frontmatter import dump_article, dump_meta, load_meta, parse_article, split
 from .identity import link_key, story_key
@@ -133,9 +133,10 @@ class ContentStore:
             self.config.cache_dir, self.config.root, self._article_paths(), self.parse
         )
 
-    def preload(self) -> None:
+    def preload(self, vouched: Vouched | None = None) -> None:
         """Read ahead what ``load_all`` reads (``cache.preload_articles``)."""
-        preload_articles(self.config.cache_dir, self.config.root, self._article_paths(), self.parse)
+        root, paths = self.config.root, self._article_paths()
+        preload_articles(self.config.cache_dir, root, paths, self.parse, vouched)
 
     def cached(self, path: Path) -> Article | None:
         """One article file as the article cache knows it (checked against the file's bytes,
