@@ -127,3 +127,35 @@ def test_pages_are_left_out_only_when_every_plugin_is_known() -> None:
     assert unbuilt.may_hide(cast(Any, Config("search", "briefing")))
     assert unbuilt.may_hide(cast(Any, Config("material/search", "briefing")))
     assert not unbuilt.may_hide(cast(Any, Config("search", "briefing", "tags")))
+
+
+def test_the_theme_files_are_mkdocs_own_without_walking_the_dot_folders(tmp_path: Path) -> None:
+    """``HiddenFiles.add_files_from_theme`` leaves the theme's dot-folders unwalked (Material's
+    ``.icons``: thousands of files) and finds the files MkDocs' own finds, in its order."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    theme = tmp_path / "overrides"
+    for name in [
+        "main.html", "assets/extra.js", "assets/.hidden/x.js", ".icons/own/a.svg",
+        "partials/.notes.css", "locales/fr.yml", "README.md", "css/readme.css",
+        "img/logo.png", "deep/.dot/deeper/z.css", "deep/ok/y.css", "sitemap.xml",
+    ]:  # fmt: skip
+        (theme / name).parent.mkdir(parents=True, exist_ok=True)
+        (theme / name).write_text("x", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text(
+        "site_name: T\ntheme:\n  name: material\n  custom_dir: overrides\n", "utf-8"
+    )
+    config = load_config(config_file=str(config_file))
+    env = config.theme.get_env()
+    theirs, ours = Files([]), unbuilt.HiddenFiles.hiding(Files([]), [])
+    theirs.add_files_from_theme(env, config)
+    ours.add_files_from_theme(env, config)
+    found = [(f.src_uri, f.abs_src_path) for f in ours]
+    assert found == [(f.src_uri, f.abs_src_path) for f in theirs]
+    assert ("assets/extra.js", str(theme / "assets/extra.js")) in found
+    assert ("deep/ok/y.css", str(theme / "deep/ok/y.css")) in found
+    assert len(found) > 20  # Material's own assets too

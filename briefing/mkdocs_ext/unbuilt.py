@@ -31,9 +31,10 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urljoin, urlsplit
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 from mkdocs.structure.pages import Page
@@ -90,6 +91,32 @@ class _Every(Mapping[str, File]):
         self._files.pop(src_uri, None)
 
 
+class _Undotted:
+    """A theme's Jinja environment as ``Files.add_files_from_theme`` asks it for its files,
+    except that the folders whose names start with "." are not walked: MkDocs' filter drops
+    every path with such a part anyway ("``.*``", "``*/.*``"), and Material keeps more than
+    ten thousand icons in ``.icons`` (looking at each costs 50 ms a build). The names are
+    made as Jinja's ``FileSystemLoader.list_templates`` makes them; another kind of loader is
+    asked itself."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+
+    def list_templates(self, filter_func: Callable[[str], bool]) -> list[str]:
+        loader = self.env.loader
+        if type(loader) is not jinja2.FileSystemLoader:
+            return list(self.env.list_templates(filter_func=filter_func))
+        found = set()
+        for searchpath in loader.searchpath:
+            for folder, folders, names in os.walk(searchpath, followlinks=loader.followlinks):
+                folders[:] = [name for name in folders if not name.startswith(".")]
+                for name in names:
+                    path = os.path.join(folder, name)[len(searchpath) :]  # noqa: PTH118
+                    template = path.strip(os.path.sep).replace(os.path.sep, "/")
+                    found.add(template[2:] if template[:2] == "./" else template)
+        return [name for name in sorted(found) if filter_func(name)]
+
+
 class HiddenFiles(Files):
     """The files of a build, of which only ``visible`` are iterated, counted and listed in
     ``documentation_pages``, while ``get_file_from_path``, ``src_uris`` and ``in`` find any
@@ -126,6 +153,10 @@ class HiddenFiles(Files):
     def remove(self, file: File) -> None:
         super().remove(file)
         self._every.discard(file.src_uri)
+
+    def add_files_from_theme(self, env: Any, config: MkDocsConfig) -> None:
+        """MkDocs' own, but the theme's dot-folders are not walked (``_Undotted``)."""
+        super().add_files_from_theme(cast(Any, _Undotted(env)), config)
 
     def sitemap_pages(self, config: MkDocsConfig) -> Sequence[Any]:
         """What MkDocs' sitemap template lists: every included documentation page, in the
