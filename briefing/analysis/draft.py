@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -158,13 +158,14 @@ class Briefing:
 
     stories: tuple[Story, ...]
     story_of: dict[str, Story]
-    names: dict[str, tuple[str, ...]]  # story id -> its names, rarest first
-    keys: dict[str, dict[str, str]]  # story id -> {key: how to show it}; names and rare words
+    # story id -> {key: how to show it}: its names ("n:") and rare words ("w:"), all of them
+    # (``keys_of`` leaves out those in too many stories to say anything).
+    found: dict[str, dict[str, str]]
     by_key: dict[str, list[Story]]  # key -> its stories, oldest first
-    weight: dict[str, float]  # key -> how much sharing it says (rarer: more)
+    weight: dict[str, float]  # key -> how much sharing it says (rarer: more); the keys kept
+    spread: dict[str, int]  # key -> how many stories have it
     by_publisher: dict[str, list[Article]]  # publisher -> its articles, oldest first
     first_named: dict[str, str]  # a name, and each of its shorter tails, -> the first story
-    names_of: dict[str, frozenset[str]]  # article id -> the names in it
     articles: int
     zone: ZoneInfo
     # The main text read from an article's page ("" when it was not read): read.PageCache.
@@ -180,15 +181,18 @@ class Briefing:
         timezone: str = "UTC",
         reading: Callable[[Article], str] | None = None,
     ) -> Briefing:
+        """The briefing's index, built in one pass over its stories; what only a drafted
+        story needs (its kept keys, its names rarest first) is worked out when asked."""
         stories = tuple(group(articles))
         story_of = {a.id: s for s in stories for a in s.articles}
-        keys: dict[str, dict[str, str]] = {}
-        names: dict[str, tuple[str, ...]] = {}
-        names_of = {a.id: names_in(_text_of(a)) for a in articles}
+        found_by_story: dict[str, dict[str, str]] = {}
+        by_key: dict[str, list[Story]] = defaultdict(list)
         name_stems: dict[str, frozenset[str]] = {}  # a name recurs in many stories
-        for story in stories:
+        for story in stories:  # oldest first, so each list of by_key is too
             found: dict[str, str] = {}
-            story_names = set().union(*(names_of[a.id] for a in story.articles))
+            texts = [_text_of(a) for a in story.articles]
+            named = [names_in(text) for text in texts]
+            story_names = named[0] if len(named) == 1 else frozenset().union(*named)
             name_words: set[str] = set()
             for name in story_names:
                 if name not in name_stems:
@@ -196,12 +200,14 @@ class Briefing:
                 name_words |= name_stems[name]
             for name in sorted(story_names):
                 found[f"n:{name.casefold()}"] = name
-            for article in story.articles:
-                for stem, word in _word_keys(_text_of(article)).items():
+            for text in texts:
+                for stem, word in _word_keys(text).items():
                     if stem not in name_words:
                         found.setdefault(f"w:{stem}", word)
-            keys[story.id] = found
-        spread = Counter(k for found in keys.values() for k in found)
+            found_by_story[story.id] = found
+            for key in found:
+                by_key[key].append(story)
+        spread = {key: len(having) for key, having in by_key.items()}
         # A key in most stories is the briefing's subject ("Marrow Bay"), not a connection.
         limit = max(2, len(stories) // 4)
         weight = {
@@ -209,30 +215,38 @@ class Briefing:
             for k, n in spread.items()
             if n <= limit
         }
-        by_key: dict[str, list[Story]] = defaultdict(list)
-        for story in stories:  # oldest first, so each list is too
-            keys[story.id] = {k: v for k, v in keys[story.id].items() if k in weight}
-            for key in keys[story.id]:
-                by_key[key].append(story)
-            names[story.id] = tuple(
-                sorted(
-                    (v for k, v in keys[story.id].items() if k.startswith("n:")),
-                    key=lambda n: (spread[f"n:{n.casefold()}"], n),
-                )
-            )
-        first_named: dict[str, str] = {}
-        for story in stories:
-            for name in names[story.id]:
-                parts = name.casefold().split()
-                for start in range(len(parts) - 1):  # "Harbor Authority" of "Marrow Bay Harbor …"
-                    first_named.setdefault(" ".join(parts[start:]), story.id)
+        firsts: dict[str, Story] = {}  # a name and its tails -> the oldest story naming it
+        for key, having in by_key.items():
+            if key.startswith("n:") and key in weight:
+                first = having[0]
+                parts = key[2:].split()  # "Harbor Authority" of "Marrow Bay Harbor …"
+                for start in range(len(parts) - 1):
+                    tail = " ".join(parts[start:])
+                    known = firsts.get(tail)
+                    if known is None or _story_order(first) < _story_order(known):
+                        firsts[tail] = first
+        first_named = {tail: story.id for tail, story in firsts.items()}
         by_publisher: dict[str, list[Article]] = defaultdict(list)
         for article in sorted(articles, key=lambda a: (a.published, a.id)):
             by_publisher[article.publisher].append(article)
         return cls(
-            stories, story_of, names, keys, dict(by_key), weight, dict(by_publisher), first_named,
-            names_of, len(articles), ZoneInfo(timezone), reading or (lambda _: ""),
+            stories, story_of, found_by_story, dict(by_key), weight, spread, dict(by_publisher),
+            first_named, len(articles), ZoneInfo(timezone), reading or (lambda _: ""),
         )  # fmt: skip
+
+    def keys_of(self, story: Story) -> dict[str, str]:
+        """The story's keys that say something (``weight``): {key: how to show it}."""
+        memo = (story.id, "keys")
+        if memo not in self.memo:
+            found = self.found[story.id]
+            self.memo[memo] = {k: v for k, v in found.items() if k in self.weight}
+        kept: dict[str, str] = self.memo[memo]
+        return kept
+
+    def names(self, story: Story) -> tuple[str, ...]:
+        """The story's names that say something, rarest first."""
+        named = (v for k, v in self.keys_of(story).items() if k.startswith("n:"))
+        return tuple(sorted(named, key=lambda n: (self.spread[f"n:{n.casefold()}"], n)))
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
@@ -252,7 +266,8 @@ class Briefing:
         shared: dict[str, list[str]] = defaultdict(list)
         found: dict[str, Story] = {}
         moment = (story.first.published, story.id)
-        for key, shown in self.keys[story.id].items():
+        kept = self.keys_of(story)
+        for key, shown in kept.items():
             members = self.by_key[key]
             at = bisect.bisect_left(members, moment, key=lambda s: (s.first.published, s.id))
             window = (
@@ -266,7 +281,7 @@ class Briefing:
                 found[other.id] = other
         best = []
         for sid in sorted(score, key=lambda sid: -score[sid]):
-            names = [s for s in shared[sid] if f"n:{s.casefold()}" in self.keys[story.id]]
+            names = [s for s in shared[sid] if f"n:{s.casefold()}" in kept]
             # A shared word or two is chance; a name, or three rare words, is a connection.
             if names or len(shared[sid]) >= 3:
                 best.append((found[sid], names))
@@ -278,9 +293,9 @@ class Briefing:
         memo = (story.id, "first mentions")
         if memo not in self.memo:
             firsts: dict[str, list[str]] = defaultdict(list)
-            for name in self.names.get(story.id, ()):
+            for name in self.names(story):
                 if self.first_named.get(name.casefold()) == story.id:
-                    first = next(a for a in story.articles if name in self.names_of[a.id])
+                    first = next(a for a in story.articles if name in names_in(_text_of(a)))
                     firsts[first.id].append(name)
             self.memo[memo] = firsts
         return list(self.memo[memo].get(article.id, ()))
@@ -305,6 +320,11 @@ class Briefing:
         return bisect.bisect_left(
             items, (article.published, article.id), key=lambda a: (a.published, a.id)
         )
+
+
+def _story_order(story: Story) -> tuple[datetime, str]:
+    """Where a story stands among the briefing's (``stories.group`` sorts them so)."""
+    return (story.first.published, story.id)
 
 
 def _gap(before: datetime, after: datetime) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from hashlib import sha256
+from itertools import chain
 
 from rapidfuzz import fuzz
 from slugify import slugify
@@ -112,11 +113,10 @@ class Matcher:
     """Scores how likely two articles of one briefing are to report the same story."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        self.headline = {a.id: stems(a.title) for a in articles}
-        self.snippet = {a.id: stems(a.title) | stems(a.snippet) for a in articles if a.snippet}
-        self.plain = {a.id: plain_words(a.title) for a in articles}
-        self._df_headline = Counter(w for doc in self.headline.values() for w in doc)
-        self._df_snippet = Counter(w for doc in self.snippet.values() for w in doc)
+        headline = self.headline = {a.id: stems(a.title) for a in articles}
+        self.snippet = {a.id: headline[a.id] | stems(a.snippet) for a in articles if a.snippet}
+        self._df_headline = Counter(chain.from_iterable(headline.values()))
+        self._df_snippet = Counter(chain.from_iterable(self.snippet.values()))
         self.idf = _idf(self._df_headline, len(articles))
         self.idf_snippet = _idf(self._df_snippet, len(articles))
 
@@ -159,7 +159,7 @@ class Matcher:
         if a.id in self.snippet and b.id in self.snippet:
             pair = (self.snippet[a.id], self.snippet[b.id])
             best = max(best, _overlap(*pair, self.idf_snippet, spread))
-        if fuzz.token_set_ratio(self.plain[a.id], self.plain[b.id]) >= SAME_HEADLINE:
+        if fuzz.token_set_ratio(plain_words(a.title), plain_words(b.title)) >= SAME_HEADLINE:
             best = max(best, 1.0)
         return best
 
