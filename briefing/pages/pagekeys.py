@@ -52,6 +52,7 @@ class PageKeys:
         self.path = config.cache_dir / "render.json"
         self.docs = str(config.docs_dir)  # strings: pathlib costs in a loop over every page
         self.site = site_key(config)
+        self._site_digest = hashlib.sha1(f"{self.site}\0".encode(), usedforsecurity=False)
         self.new: dict[str, str] = {}
         self._stamps: dict[str, str] = {}
         self._groups: dict[str, str] = {}
@@ -98,9 +99,9 @@ class PageKeys:
     def changed(self, doc: str, inputs: Iterable[Article], extra: str = "") -> bool:
         """Records the page's key; True unless the page is unchanged since the last render
         (then its file is left as it is). ``extra``: anything else the page shows."""
-        digest = hashlib.sha1(f"{self.site}\0{extra}".encode(), usedforsecurity=False)
-        for article in inputs:
-            digest.update(self._stamp(article).encode())
+        digest = self._site_digest.copy()  # sha1 of the site key, extra, then each stamp
+        stamp = self._stamp
+        digest.update(f"{extra}{''.join([stamp(article) for article in inputs])}".encode())
         key = digest.hexdigest()
         self.new[doc] = key
         if self.old.get(doc) == key and doc in self._present():
