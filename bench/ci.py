@@ -15,8 +15,8 @@ are files outside the repository, each carrying a window of its newest items as 
    the command runs again (nothing new, warm: ingest costs what arrived);
 4. run 3, a third fresh clone of the last run 2's commit, the feed state copied (the health
    page shows it): ``briefing build --full``, the cold full build the target is measured
-   against (``--repeat`` times too), and whose ``site/`` must equal the last run 2's byte for
-   byte.
+   against (``--repeat`` times too, each after a run 2 but the last, which comes after the
+   Pages artifact), and whose ``site/`` must equal the last run 2's byte for byte.
 
 A repeated step's row gives the median of its runs (this machine's wall times vary by a fifth
 from one run to the next), with their range in its note; the ratio is of medians.
@@ -67,6 +67,8 @@ class CiResult:
     finished: str = ""
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
     command: str = ""
+    # Each run 2's time over the run 3 after it (minutes apart, on the same machine).
+    pairs: list[float] = field(default_factory=list)
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -188,6 +190,15 @@ def run_ci(n: int, new: int, window: int, seed: int, repeat: int = 3) -> CiResul
         ["git", "rev-parse", "main"], cwd=origin, capture_output=True, text=True, check=True
     ).stdout.strip()
     state = base / "feeds-of-run-2-build.json"
+
+    def cold_build(where: Path) -> None:
+        """Run 3: a fresh clone of what run 2 pushed, with run 2's feed state (the health
+        page shows it), built cold and full."""
+        step("run 3: clone", ["git", "clone", "--quiet", str(origin), str(where)], base)
+        (where / ".cache" / "briefing").mkdir(parents=True)
+        shutil.copy2(state, where / ".cache/briefing/feeds.json")
+        step("run 3: build --full (cold)", [cli, "build", "-q", "--full"], where)
+
     for k in range(repeat):
         if k:  # the origin as run 1 left it; a new folder (new file times), the same cache
             git(origin, "update-ref", "refs/heads/main", before)
@@ -201,6 +212,11 @@ def run_ci(n: int, new: int, window: int, seed: int, repeat: int = 3) -> CiResul
         # they are not read again for that.
         time.sleep(max(0.0, RACY_NS / 1e9 + 0.5 - (time.monotonic() - cloned)))
         step(f"run 2: publish --build, {new} new", scheduled, second)
+        if k < repeat - 1:
+            # Runs 2 and 3 take turns, so that their medians (and the ratio) come from the
+            # same minutes of this machine, whose speed drifts by a fifth over a quarter hour.
+            shutil.copy2(second / ".cache/briefing/feeds.json", state)
+            cold_build(base / f"run-3.{k + 1}")
     # What actions/upload-pages-artifact does next: tar site/ (dot files left out), which
     # actions/upload-artifact then compresses (zlib level 6) and uploads.
     artifact = base / "pages-artifact.tar.gz"
@@ -214,12 +230,13 @@ def run_ci(n: int, new: int, window: int, seed: int, repeat: int = 3) -> CiResul
     # The feed state run 2's last site was built from (the health page shows it).
     shutil.copy2(second / ".cache/briefing/feeds.json", state)
 
-    for k in range(repeat):
-        where = third if not k else base / f"run-3.{k + 1}"
-        step("run 3: clone", ["git", "clone", "--quiet", str(origin), str(where)], base)
-        (where / ".cache" / "briefing").mkdir(parents=True)
-        shutil.copy2(state, where / ".cache/briefing/feeds.json")
-        step("run 3: build --full (cold)", [cli, "build", "-q", "--full"], where)
+    cold_build(third)  # the last run 3: its site is compared with run 2's
+    scheduled_runs = runs[f"run 2: publish --build, {new} new"]
+    result.pairs = [
+        two.seconds / three.seconds
+        for two, three in zip(scheduled_runs, runs["run 3: build --full (cold)"], strict=True)
+        if two.ok and three.ok and two.seconds and three.seconds
+    ]
     built, expected = tree(second / "site"), tree(third / "site")
     result.site_files = len(expected)
     result.different = sorted(
@@ -267,12 +284,16 @@ def markdown(result: CiResult, machine: str) -> str:
     pack = _s(result, "run 2: Pages artifact (tar + gzip -6)")
     scheduled = restore + run + pack
     same = "✓" if not result.different else f"✗ {len(result.different)} files differ"
+    pairs = sorted(result.pairs)
+    paired = f"{statistics.median(pairs):.0%} ({pairs[0]:.1%}–{pairs[-1]:.1%})" if pairs else "–"
     lines += [
         "",
         "| ratio | value | target | |",
         "|---|---:|---|---|",
         f"| run 2 publish --build ({new} new) / cold full build, N = {result.n:,} |"
         f" {ratio:.0%} | ≤ 15% | {'✓' if ratio <= 0.15 else '✗'} |",
+        f"| the same, each run 2 over the run 3 after it (median, range) | {paired} |"
+        f" ≤ 15% | {'✓' if pairs and max(pairs) <= 0.15 else '✗'} |",
         f"| the same with the cache restore | {with_restore:.0%} | (info) | – |",
         f"| a scheduled run's own work: cache restore + publish --build + Pages artifact"
         f" ({result.artifact_mb:,.0f} MB compressed) | {scheduled:.0f} s | within the"
