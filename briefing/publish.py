@@ -291,12 +291,12 @@ def _ingest_while_loading(
 
     ingested = background(lambda: ingest_site(config, now, limits))
     _preload_articles(config, vouched)
-    prepare_analyze()
-    if meanwhile is not None:
-        try:
+    try:
+        prepare_analyze()
+        if meanwhile is not None:
             meanwhile(config)
-        except Exception:  # only loading ahead: the stage that needs it says what is wrong
-            log.debug("loading ahead failed", exc_info=True)
+    except Exception:  # only loading ahead: the stage that needs it says what is wrong
+        log.debug("loading ahead failed", exc_info=True)
     return ingested()
 
 
