@@ -137,17 +137,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
-    config = _with_engine(args, _site(args))
-    site_dir = Path(args.site_dir).resolve() if args.site_dir else None
-    return _build(config, site_dir, full=args.full)
-
-
-def _build(config: SiteConfig, site_dir: Path | None, full: bool) -> int:
     """``briefing build``: render, build, and say where the site is and how big."""
     from .pipeline import build
 
-    return _say_built(*build(config, site_dir, full=full))
+    sitesize.limit()  # a wrong BRIEFING_PAGES_LIMIT fails before anything is built
+    config = _with_engine(args, _site(args))
+    site_dir = Path(args.site_dir).resolve() if args.site_dir else None
+    return _say_built(*build(config, site_dir, full=args.full))
 
 
 def _say_built(rendered: RenderResult, built: BuildReport) -> int:

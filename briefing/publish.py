@@ -28,7 +28,7 @@ from .errors import BriefingError
 from .ingest.fetch import Limits
 from .ingest.run import IngestReport
 from .models import CACHE_DIR, SiteConfig
-from .pipeline import ingest_site
+from .pipeline import ingest_site, prepare_analyze
 from .store.cache import RACY_NS, Vouched
 
 if TYPE_CHECKING:
@@ -287,7 +287,6 @@ def _ingest_while_loading(
     (``ArticleCache.get``), so what ingest writes meanwhile is read as it is then; a failed
     or unforkable child ingests here."""
     from .parallel import background
-    from .pipeline import prepare_analyze
 
     ingested = background(lambda: ingest_site(config, now, limits))
     _preload_articles(config, vouched)

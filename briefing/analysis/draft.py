@@ -163,7 +163,6 @@ class Briefing:
     found: dict[str, dict[str, str]]
     by_key: dict[str, list[Story]]  # key -> its stories, oldest first
     weight: dict[str, float]  # key -> how much sharing it says (rarer: more); the keys kept
-    spread: dict[str, int]  # key -> how many stories have it
     by_publisher: dict[str, list[Article]]  # publisher -> its articles, oldest first
     first_named: dict[str, str]  # a name, and each of its shorter tails, -> the first story
     articles: int
@@ -207,13 +206,12 @@ class Briefing:
             found_by_story[story.id] = found
             for key in found:
                 by_key[key].append(story)
-        spread = {key: len(having) for key, having in by_key.items()}
         # A key in most stories is the briefing's subject ("Marrow Bay"), not a connection.
         limit = max(2, len(stories) // 4)
         weight = {
-            k: math.log((len(stories) + 1) / n) * (2.0 if k.startswith("n:") else 1.0)
-            for k, n in spread.items()
-            if n <= limit
+            k: math.log((len(stories) + 1) / len(having)) * (2.0 if k.startswith("n:") else 1.0)
+            for k, having in by_key.items()
+            if len(having) <= limit
         }
         firsts: dict[str, Story] = {}  # a name and its tails -> the oldest story naming it
         for key, having in by_key.items():
@@ -230,7 +228,7 @@ class Briefing:
         for article in sorted(articles, key=lambda a: (a.published, a.id)):
             by_publisher[article.publisher].append(article)
         return cls(
-            stories, story_of, found_by_story, dict(by_key), weight, spread, dict(by_publisher),
+            stories, story_of, found_by_story, dict(by_key), weight, dict(by_publisher),
             first_named, len(articles), ZoneInfo(timezone), reading or (lambda _: ""),
         )  # fmt: skip
 
@@ -246,7 +244,7 @@ class Briefing:
     def names(self, story: Story) -> tuple[str, ...]:
         """The story's names that say something, rarest first."""
         named = (v for k, v in self.keys_of(story).items() if k.startswith("n:"))
-        return tuple(sorted(named, key=lambda n: (self.spread[f"n:{n.casefold()}"], n)))
+        return tuple(sorted(named, key=lambda n: (len(self.by_key[f"n:{n.casefold()}"]), n)))
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
@@ -265,11 +263,11 @@ class Briefing:
         score: dict[str, float] = defaultdict(float)
         shared: dict[str, list[str]] = defaultdict(list)
         found: dict[str, Story] = {}
-        moment = (story.first.published, story.id)
+        moment = _story_order(story)
         kept = self.keys_of(story)
         for key, shown in kept.items():
             members = self.by_key[key]
-            at = bisect.bisect_left(members, moment, key=lambda s: (s.first.published, s.id))
+            at = bisect.bisect_left(members, moment, key=_story_order)
             window = (
                 members[at + 1 : at + 1 + NEIGHBOURS]
                 if later
